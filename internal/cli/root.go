@@ -1,0 +1,61 @@
+// Package cli wires the regenesis subcommands. Each subcommand lives in its
+// own file and stays thin: it parses flags and calls a package that does the work.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is the program version, set at build time with
+// -ldflags "-X github.com/regenesis-ai/regenesis/internal/cli.Version=v1.2.3".
+var Version = "v0.1.0-dev"
+
+// ExitInterrupted is the exit status after Ctrl-C or SIGTERM: work finished
+// so far is saved, and a re-run resumes from it.
+const ExitInterrupted = 130
+
+// NewRoot returns the regenesis command tree.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "regenesis",
+		Short: "Let a language model grow its own reasoning ability (ReGenesis)",
+		Long: `regenesis synthesizes reasoning paths with a model behind an OpenAI-compatible
+server (ReGenesis and the STaR, LMSI, CoT and Self-Discover baselines), filters and
+exports them as training data, hands training to existing trainers, evaluates
+models in-domain and out-of-domain, and reports the comparison.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCmd(),
+	)
+	return root
+}
+
+// Main runs the command line and returns the process exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := NewRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		fmt.Fprintln(stderr, "regenesis: interrupted; finished work is saved, run the same command again to resume")
+		return ExitInterrupted
+	}
+	fmt.Fprintf(stderr, "regenesis: %v\n", err)
+	return 1
+}
