@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/progress"
+	"github.com/regenesis-ai/regenesis/internal/store"
+)
+
+// llmFlags are the flags that say which model server to use and where the
+// run store lives, shared by every command that calls a model.
+type llmFlags struct {
+	cmd         *cobra.Command
+	baseURLs    []string
+	apiKey      string
+	model       string
+	concurrency int
+	timeout     time.Duration
+	maxRetries  int
+	store       string
+}
+
+// addLLMFlags registers the model-server and run-store flags on cmd. The
+// flags for the client's per-server concurrency and per-request timeout are
+// named --server-concurrency and --request-timeout, because --concurrency
+// is the commands' own (questions in flight). The API key's value is never
+// a flag default, so that help output cannot show it.
+func addLLMFlags(cmd *cobra.Command) *llmFlags {
+	f := &llmFlags{cmd: cmd}
+	fs := cmd.Flags()
+	fs.StringSliceVar(&f.baseURLs, "base-url", nil,
+		"OpenAI-compatible server, e.g. http://localhost:8000/v1 (repeatable or comma-separated: requests go to the server with the fewest in flight; default $OPENAI_BASE_URL)")
+	fs.StringVar(&f.apiKey, "api-key", "", "API key sent as a bearer token (default $OPENAI_API_KEY); never printed or stored")
+	fs.StringVar(&f.model, "model", "", "model name sent to the server")
+	fs.IntVar(&f.concurrency, "server-concurrency", llm.DefaultConcurrency, "most requests in flight per server")
+	fs.DurationVar(&f.timeout, "request-timeout", llm.DefaultTimeout, "time limit of one HTTP attempt")
+	fs.IntVar(&f.maxRetries, "max-retries", llm.DefaultMaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
+	fs.StringVar(&f.store, "store", "", "run store (SQLite) every sample is committed to before use (default OUT/store.db)")
+	return f
+}
+
+// llmSession is an open model client with its run store.
+type llmSession struct {
+	// Completer serves samples from Store and asks Client for the rest.
+	Completer llm.Completer
+	Client    *llm.Client
+	Store     *store.Store
+	// Model is the --model value.
+	Model string
+}
+
+// open creates the client and opens the run store, at --store or else at
+// defaultStorePath. The caller closes the session.
+func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSession, error) {
+	if f.model == "" {
+		return nil, errors.New("no model: set --model")
+	}
+	urls := f.baseURLs
+	if len(urls) == 0 {
+		urls = splitList(os.Getenv("OPENAI_BASE_URL"))
+	}
+	if len(urls) == 0 {
+		return nil, errors.New("no model server: set --base-url or OPENAI_BASE_URL")
+	}
+	key := f.apiKey
+	if key == "" {
+		key = os.Getenv("OPENAI_API_KEY")
+	}
+	if f.concurrency < 1 {
+		return nil, fmt.Errorf("--server-concurrency %d: want at least 1", f.concurrency)
+	}
+	if f.timeout <= 0 {
+		return nil, fmt.Errorf("--request-timeout %v: want a positive duration", f.timeout)
+	}
+	if f.maxRetries < 0 {
+		return nil, fmt.Errorf("--max-retries %d: want 0 or more", f.maxRetries)
+	}
+	retries := f.maxRetries
+	if retries == 0 {
+		retries = -1 // the client's "none"; its 0 means "default"
+	}
+	client, err := llm.NewClient(llm.Options{
+		BaseURLs:    urls,
+		APIKey:      key,
+		Concurrency: f.concurrency,
+		Timeout:     f.timeout,
+		MaxRetries:  retries,
+		Logger:      slog.New(slog.NewTextHandler(f.cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--base-url: %w", err)
+	}
+	path := f.store
+	if path == "" {
+		path = defaultStorePath
+	}
+	if path == "" {
+		return nil, errors.New("no run store: set --store")
+	}
+	st, err := store.Open(ctx, filepath.Clean(path))
+	if err != nil {
+		return nil, err
+	}
+	return &llmSession{
+		Completer: store.NewCachedCompleter(st, client),
+		Client:    client,
+		Store:     st,
+		Model:     f.model,
+	}, nil
+}
+
+// Close closes the run store after its pending writes commit.
+func (s *llmSession) Close() error { return s.Store.Close() }
+
+// Progress reads the session's counters for a progress display.
+func (s *llmSession) Progress() progress.Snapshot {
+	cs, ss := s.Client.Stats(), s.Store.Stats()
+	var errs int64
+	for _, n := range cs.Errors {
+		errs += n
+	}
+	return progress.Snapshot{
+		Requests:         cs.Requests,
+		Cached:           ss.Hits,
+		Retries:          cs.Retries,
+		Errors:           errs,
+		CompletionTokens: cs.CompletionTokens,
+	}
+}
+
+// splitList splits a comma- or space-separated list, dropping empty items.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}

@@ -1,0 +1,315 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Client is a Completer for OpenAI-compatible /v1/chat/completions servers.
+// It balances requests over several endpoints, caps the requests in flight
+// per endpoint, retries transient failures with backoff, and counts its work.
+// A Client is safe for concurrent use.
+type Client struct {
+	opts      Options
+	endpoints []*endpoint
+	http      *http.Client
+	log       *slog.Logger
+	key       secret
+	auth      string // "Bearer <key>", or "" without a key
+	next      atomic.Uint64
+	stats     counters
+}
+
+var _ Completer = (*Client)(nil)
+
+// NewClient returns a client for the servers in opts.BaseURLs.
+func NewClient(opts Options) (*Client, error) {
+	opts = opts.withDefaults()
+	if len(opts.BaseURLs) == 0 {
+		return nil, errors.New("llm: no base URL")
+	}
+	c := &Client{opts: opts, log: opts.Logger, key: secret(opts.APIKey), http: opts.HTTPClient}
+	seen := make(map[string]bool, len(opts.BaseURLs))
+	for _, base := range opts.BaseURLs {
+		ep, err := newEndpoint(base, opts.Concurrency)
+		if err != nil {
+			return nil, err
+		}
+		if seen[ep.url] {
+			return nil, fmt.Errorf("llm: base URL %q given twice", ep.name)
+		}
+		seen[ep.url] = true
+		c.endpoints = append(c.endpoints, ep)
+	}
+	if c.http == nil {
+		c.http = newHTTPClient(opts.Concurrency)
+	}
+	if opts.APIKey != "" {
+		c.auth = "Bearer " + opts.APIKey
+	}
+	c.opts.APIKey = "" // kept only in key and auth
+	return c, nil
+}
+
+// String describes the client by its endpoints, never its key.
+func (c *Client) String() string {
+	names := make([]string, len(c.endpoints))
+	for i, ep := range c.endpoints {
+		names[i] = ep.name
+	}
+	return fmt.Sprintf("llm.Client%v", names)
+}
+
+// GoString is String, so that %#v cannot print the key either.
+func (c *Client) GoString() string { return c.String() }
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() Stats { return c.stats.snapshot() }
+
+// Complete sends req and returns exactly max(req.N, 1) choices in index
+// order. A choice cut short by max_tokens has FinishReason "length"; that is
+// not an error. Errors after the retries are exhausted wrap the last
+// attempt's error, which is an *APIError for HTTP error statuses.
+func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
+	if err := validate(req); err != nil {
+		return nil, err
+	}
+	n := max(req.N, 1)
+	resp := &Response{Choices: make([]Choice, 0, n)}
+	if n == 1 || !c.anyEndpointTakesN() {
+		if err := c.fanOut(ctx, req, resp, 0, n); err != nil {
+			return nil, err
+		}
+	} else {
+		choices, usage, err := c.sample(ctx, req, n, req.Seed)
+		if err != nil {
+			return nil, err
+		}
+		resp.Choices = append(resp.Choices, choices...)
+		resp.Usage = usage
+		if len(resp.Choices) < n {
+			if err := c.fanOut(ctx, req, resp, len(resp.Choices), n); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c.stats.completions.Add(1)
+	return resp, nil
+}
+
+// fanOut fills resp.Choices[from:n] with one single-sample request each,
+// sample i seeded with Seed+i when the request has a seed.
+func (c *Client) fanOut(ctx context.Context, req Request, resp *Response, from, n int) error {
+	resp.Choices = resp.Choices[:n]
+	if n-from == 1 {
+		choices, usage, err := c.sample(ctx, req, 1, seedAt(req.Seed, from))
+		if err != nil {
+			return err
+		}
+		resp.Choices[from] = Choice{Index: from, Text: choices[0].Text, FinishReason: choices[0].FinishReason}
+		resp.Usage = addUsage(resp.Usage, usage)
+		return nil
+	}
+	usages := make([]Usage, n)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := from; i < n; i++ {
+		g.Go(func() error {
+			choices, usage, err := c.sample(gctx, req, 1, seedAt(req.Seed, i))
+			if err != nil {
+				return fmt.Errorf("sample %d of %d: %w", i, n, err)
+			}
+			resp.Choices[i] = Choice{Index: i, Text: choices[0].Text, FinishReason: choices[0].FinishReason}
+			usages[i] = usage
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, u := range usages[from:] {
+		resp.Usage = addUsage(resp.Usage, u)
+	}
+	return nil
+}
+
+func seedAt(seed *int64, i int) *int64 {
+	if seed == nil {
+		return nil
+	}
+	s := *seed + int64(i)
+	return &s
+}
+
+func addUsage(a, b Usage) Usage {
+	return Usage{PromptTokens: a.PromptTokens + b.PromptTokens, CompletionTokens: a.CompletionTokens + b.CompletionTokens}
+}
+
+func validate(req Request) error {
+	switch {
+	case req.Model == "":
+		return errors.New("llm: request has no model")
+	case len(req.Messages) == 0:
+		return errors.New("llm: request has no messages")
+	case req.N < 0:
+		return fmt.Errorf("llm: request n = %d, want >= 0", req.N)
+	case req.MaxTokens < 0:
+		return fmt.Errorf("llm: request max_tokens = %d, want >= 0", req.MaxTokens)
+	}
+	return nil
+}
+
+// anyEndpointTakesN reports whether some endpoint may honour n > 1.
+func (c *Client) anyEndpointTakesN() bool {
+	for _, ep := range c.endpoints {
+		if ep.n.Load() != nUnsupported {
+			return true
+		}
+	}
+	return false
+}
+
+// sample asks for n samples in one request, retrying failed attempts. It
+// returns between 1 and n choices: fewer when the endpoint ignores n or
+// rejects it, which is then remembered for that endpoint.
+func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([]Choice, Usage, error) {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			c.stats.retries.Add(1)
+		}
+		ep, err := c.pick(ctx)
+		if err != nil {
+			return nil, Usage{}, err
+		}
+		res := c.attemptOn(ctx, ep, req, n, seed)
+		if res.err == nil {
+			return res.choices, res.usage, nil
+		}
+		if err := ctx.Err(); err != nil {
+			if errors.Is(res.err, err) {
+				return nil, Usage{}, fmt.Errorf("llm: %w", err)
+			}
+			return nil, Usage{}, fmt.Errorf("llm: %w (last attempt: %w)", err, res.err)
+		}
+		if !res.retryable {
+			return nil, Usage{}, res.err
+		}
+		if attempt >= c.opts.MaxRetries {
+			return nil, Usage{}, fmt.Errorf("llm: giving up after %d attempts: %w", attempt+1, res.err)
+		}
+		delay := backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		if res.retryAfter > 0 {
+			delay = res.retryAfter
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "llm: retrying",
+			slog.String("endpoint", ep.name), slog.String("kind", string(res.kind)),
+			slog.Int("attempt", attempt+1), slog.Duration("delay", delay),
+			slog.String("error", res.err.Error()))
+		if err := sleep(ctx, delay); err != nil {
+			return nil, Usage{}, fmt.Errorf("llm: %w (last attempt: %w)", err, res.err)
+		}
+	}
+}
+
+// attemptOn runs one attempt on ep (releasing it after) and, when ep
+// rejects n > 1 with HTTP 400, one more attempt with n = 1 on the same slot.
+func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) result {
+	defer ep.inflight.Add(-1)
+	if err := ep.acquire(ctx); err != nil {
+		return result{err: err}
+	}
+	defer ep.release()
+	sendN := n
+	if ep.n.Load() == nUnsupported {
+		sendN = 1
+	}
+	res := c.do(ctx, ep, req, sendN, seed)
+	var apiErr *APIError
+	if sendN > 1 && errors.As(res.err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
+		res = c.do(ctx, ep, req, 1, seed)
+		if res.err == nil {
+			c.markN(ep, nUnsupported, "rejects n > 1: "+apiErr.Message)
+		}
+		c.health(ep, res)
+		return res
+	}
+	if res.err == nil && sendN > 1 {
+		if len(res.choices) < sendN {
+			c.markN(ep, nUnsupported, fmt.Sprintf("returned %d choices for n = %d", len(res.choices), sendN))
+		} else {
+			c.markN(ep, nSupported, "")
+		}
+	}
+	c.health(ep, res)
+	return res
+}
+
+func (c *Client) markN(ep *endpoint, v nSupport, why string) {
+	if old := ep.n.Swap(v); old != v && v == nUnsupported {
+		c.log.Info("llm: endpoint does not honour n; sending one request per sample",
+			slog.String("endpoint", ep.name), slog.String("why", why))
+	}
+}
+
+// health updates ep's failure streak and rest after an attempt.
+func (c *Client) health(ep *endpoint, res result) {
+	switch {
+	case res.err != nil && res.kind == "":
+		// Canceled by the caller: says nothing about the endpoint.
+	case res.err == nil || !res.retryable:
+		ep.succeeded()
+	default:
+		now := time.Now()
+		if res.retryAfter > 0 {
+			ep.restUntil(now.Add(res.retryAfter))
+		}
+		if streak := ep.failed(); streak >= int64(c.opts.RestAfter) {
+			if !ep.resting(now) {
+				c.log.Warn("llm: endpoint failing; resting it",
+					slog.String("endpoint", ep.name), slog.Int64("consecutive_failures", streak),
+					slog.Duration("rest", c.opts.RestFor))
+			}
+			ep.restUntil(now.Add(c.opts.RestFor))
+		}
+	}
+}
+
+// pick chooses the endpoint with the fewest requests in flight among those
+// not resting, and counts the caller in its in-flight number. When every
+// endpoint rests it waits for the first one to wake.
+func (c *Client) pick(ctx context.Context) (*endpoint, error) {
+	for {
+		now := time.Now()
+		var best, wake *endpoint
+		start := int(c.next.Add(1) % uint64(len(c.endpoints)))
+		for i := range c.endpoints {
+			ep := c.endpoints[(start+i)%len(c.endpoints)]
+			if ep.resting(now) {
+				if wake == nil || ep.restTill.Load() < wake.restTill.Load() {
+					wake = ep
+				}
+				continue
+			}
+			if best == nil || ep.inflight.Load() < best.inflight.Load() {
+				best = ep
+			}
+		}
+		if best != nil {
+			best.inflight.Add(1)
+			return best, nil
+		}
+		// Jitter the wake-up so that the requests queued behind a rest do
+		// not all arrive in the same instant.
+		wait := time.Until(time.Unix(0, wake.restTill.Load())) + rand.N(c.opts.BackoffBase)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
