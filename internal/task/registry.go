@@ -1,0 +1,136 @@
+package task
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Registry holds the known tasks: the built-in benchmarks and any custom
+// tasks added to it.
+type Registry struct {
+	dataDir string
+	hub     *Hub
+	tasks   []*Task
+}
+
+// Option configures a Registry.
+type Option func(*Registry)
+
+// WithHub lets tasks download files missing from the data directory from
+// the Hugging Face Hub. Without it, missing files are an error.
+func WithHub(h *Hub) Option { return func(r *Registry) { r.hub = h } }
+
+// NewRegistry returns the built-in tasks reading from dataDir, which holds
+// one folder per task (gsm8k/, arc_challenge/, ...).
+func NewRegistry(dataDir string, opts ...Option) *Registry {
+	r := &Registry{dataDir: dataDir}
+	for _, o := range opts {
+		o(r)
+	}
+	for _, d := range builtinDefs() {
+		d.dir = filepath.Join(dataDir, d.info.Dir)
+		r.tasks = append(r.tasks, &Task{def: d, hub: r.hub})
+	}
+	return r
+}
+
+// DataDir returns the folder the registry reads task files from.
+func (r *Registry) DataDir() string { return r.dataDir }
+
+// List describes every task, built-in ones first, in registration order.
+func (r *Registry) List() []Info {
+	infos := make([]Info, len(r.tasks))
+	for i, t := range r.tasks {
+		infos[i] = t.Info()
+	}
+	return infos
+}
+
+// Names returns the registered task names in registration order.
+func (r *Registry) Names() []string {
+	names := make([]string, len(r.tasks))
+	for i, t := range r.tasks {
+		names[i] = t.Name()
+	}
+	return names
+}
+
+// Get returns the named task; the error for an unknown name wraps
+// ErrUnknownTask and lists the known names.
+func (r *Registry) Get(name string) (*Task, error) {
+	for _, t := range r.tasks {
+		if t.Name() == name {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (known: %s)", ErrUnknownTask, name, strings.Join(r.Names(), ", "))
+}
+
+// Add registers a custom task. Its name must not be taken.
+func (r *Registry) Add(c *Custom) error {
+	if _, err := r.Get(c.def.info.Name); err == nil {
+		return fmt.Errorf("custom task %q: the name is taken by a registered task", c.def.info.Name)
+	}
+	r.tasks = append(r.tasks, &Task{def: c.def, hub: r.hub})
+	return nil
+}
+
+// The suites Suite knows.
+const (
+	SuiteInDomain = "in-domain" // the paper's in-domain tasks
+	SuiteOOD      = "ood"       // the paper's out-of-domain tasks
+	SuiteAll      = "all"       // in-domain then out-of-domain
+	SuiteBBH      = "bbh"       // the 27 BIG-Bench Hard subtasks one by one
+)
+
+// Suite returns the task names of an evaluation suite:
+//
+//   - "in-domain": gsm8k, numglue, arc_challenge, reclor, strategyqa;
+//   - "ood": asdiv, svamp, aqua, math500 (math instead when its test split
+//     is in the data directory or the Hub cache), bbh, anli, openbookqa;
+//   - "all": in-domain then ood;
+//   - "bbh": the BIG-Bench Hard subtasks as separate tasks (bbh.<subtask>).
+func (r *Registry) Suite(name string) ([]string, error) {
+	inDomain := []string{"gsm8k", "numglue", "arc_challenge", "reclor", "strategyqa"}
+	ood := []string{"asdiv", "svamp", "aqua", r.mathTask(), "bbh", "anli", "openbookqa"}
+	switch name {
+	case SuiteInDomain:
+		return inDomain, nil
+	case SuiteOOD:
+		return ood, nil
+	case SuiteAll:
+		return slices.Concat(inDomain, ood), nil
+	case SuiteBBH:
+		var names []string
+		for _, s := range bbhSubtasks {
+			names = append(names, "bbh."+s.name)
+		}
+		return names, nil
+	}
+	return nil, fmt.Errorf("unknown suite %q (known: %s, %s, %s, %s)", name, SuiteInDomain, SuiteOOD, SuiteAll, SuiteBBH)
+}
+
+// mathTask picks full MATH when its test files are at hand without a
+// download, else MATH-500.
+func (r *Registry) mathTask() string {
+	t, err := r.Get("math")
+	if err != nil {
+		return "math500"
+	}
+	i := slices.IndexFunc(t.def.splits, func(s splitDef) bool { return s.name == "test" })
+	s := t.def.splits[i]
+	if _, ok := t.localRefs(s); ok {
+		return "math"
+	}
+	if r.hub != nil {
+		for _, p := range s.hub {
+			if _, ok := r.hub.Cached(HubFile{Repo: p.repo, Revision: p.revision, Path: p.path}); !ok {
+				return "math500"
+			}
+		}
+		return "math"
+	}
+	return "math500"
+}
