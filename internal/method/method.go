@@ -49,7 +49,8 @@ type Candidate struct {
 	Kept    bool   `json:"kept"`
 	// Reason says why a candidate was not kept: "no_answer",
 	// "wrong_answer", "too_long", "truncated", "judge_rejected",
-	// "duplicate", "over_cap", "disagrees_with_majority",
+	// "duplicate", "over_cap", "disagrees_with_majority", "no_label",
+	// "mentions_hint" (a hinted path that cites its hint),
 	// "stage_failed: <stage>: <why>".
 	Reason string `json:"reason,omitempty"`
 }

@@ -1,0 +1,311 @@
+package cli
+
+import (
+	"fmt"
+	"iter"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/regenesis-ai/regenesis/internal/guideline"
+	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/synth"
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// synthFlags are the flags of regenesis synthesize besides the method
+// configuration.
+type synthFlags struct {
+	task, split, method string
+	limit               int
+	out                 string
+	configFile          string
+	guidelines          string
+	addGuidelines       string
+	prompts             string
+	inFlight            int
+}
+
+// configFlags binds a flag to every method.Config field; only the flags a
+// user sets override the config file.
+func configFlags(fs *pflag.FlagSet, c *method.Config) {
+	d := method.DefaultConfig()
+	fs.Float64Var(&c.Temperature, "temperature", d.Temperature, "sampling temperature of every stage")
+	fs.Float64Var(&c.TopP, "top-p", d.TopP, "nucleus sampling top_p")
+	fs.IntVar(&c.MaxTokens, "max-tokens", d.MaxTokens, "most new tokens per reply")
+	fs.IntVar(&c.SelectSamples, "select-samples", d.SelectSamples, "guideline sets the model picks per question (one request with n samples)")
+	fs.BoolVar(&c.SingleGuidelines, "single-guidelines", d.SingleGuidelines, "also use each pool guideline alone as a set")
+	fs.BoolVar(&c.Hint, "hint", d.Hint, "hint round for questions with no kept path (gold filter only)")
+	fs.Float64Var(&c.HintTemperature, "hint-temperature", d.HintTemperature, "temperature of the hint round")
+	fs.IntVar(&c.HintSelectSamples, "hint-select-samples", d.HintSelectSamples, "guideline sets picked in the hint round")
+	fs.IntVar(&c.MaxPathTokens, "max-path-tokens", d.MaxPathTokens, "drop paths longer than this many completion tokens (server count)")
+	fs.IntVar(&c.KeepPerQuestion, "keep", d.KeepPerQuestion, "most paths kept per question")
+	fs.StringVar(&c.Filter, "filter", d.Filter, "answer filter: gold (check against the gold answer) or majority (self-consistency, no gold answer)")
+	fs.BoolVar(&c.Judge, "judge", d.Judge, "also ask the model (temperature 0) to confirm each passing path")
+	fs.BoolVar(&c.Dedup, "dedup", d.Dedup, "remove near-duplicate paths")
+	fs.Float64Var(&c.DedupThreshold, "dedup-threshold", d.DedupThreshold, "estimated Jaccard similarity at which a path is a near duplicate")
+	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star, lmsi)")
+	fs.Int64Var(&c.Seed, "seed", d.Seed, "seed of every random choice and request")
+}
+
+func newSynthesizeCmd() *cobra.Command {
+	var o synthFlags
+	var fromFlags method.Config
+	cmd := &cobra.Command{
+		Use:   "synthesize --task T --model M --base-url URL --out DIR",
+		Short: "Synthesize filtered reasoning paths with ReGenesis or a baseline",
+		Long: `synthesize runs a synthesis method over a task's questions with the model behind
+an OpenAI-compatible server and writes DIR/sft.jsonl (one training example per
+kept path), DIR/candidates.jsonl (every path and why it was kept or dropped) and
+DIR/manifest.json (settings, prompt hashes, counts, token usage).
+
+ReGenesis (the default) goes, per question, from general reasoning guidelines to
+guidelines adapted to the question, to a reasoning structure, to a reasoning
+path; paths whose final answer matches the gold answer are kept (at most --keep
+per question, diverse first), and questions left without one get a hinted round.
+Settings come from the defaults of the paper's reference run, then --config
+FILE (YAML or JSON, keys as in docs/METHOD.md), then flags.
+
+Every sample is saved in the run store (DIR/store.db unless --store says
+otherwise) before use: run the same command again after an interruption and it
+resumes; a finished run replays to byte-identical outputs.`,
+		Example: `  regenesis synthesize --task gsm8k --model mistral-7b --base-url http://localhost:8000 --out runs/gsm8k-regenesis
+  regenesis synthesize --task arc_challenge --limit 100 --config synth.yaml --judge --model m --base-url URL --out runs/arc`,
+		Args: cobra.NoArgs,
+	}
+	tf := addTaskFlags(cmd)
+	lf := addLLMFlags(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&o.task, "task", "", "task to synthesize from (see regenesis tasks)")
+	fs.StringVar(&o.split, "split", "train", "split of the task")
+	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions (0: all)")
+	fs.StringVar(&o.method, "method", "regenesis", "synthesis method: "+strings.Join(method.Names(), ", "))
+	fs.StringVar(&o.out, "out", "", "output directory")
+	fs.StringVar(&o.configFile, "config", "", "YAML or JSON file of method settings (flags override it)")
+	fs.StringVar(&o.guidelines, "guidelines", "", "replace the guideline pool with this file (.yaml, .json, or one guideline per line)")
+	fs.StringVar(&o.addGuidelines, "add-guidelines", "", "add the guidelines of this file to the pool (same formats; an existing id is replaced)")
+	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
+	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
+	configFlags(fs, &fromFlags)
+	_ = cmd.MarkFlagRequired("task")
+	_ = cmd.MarkFlagRequired("out")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) (err error) {
+		ctx := cmd.Context()
+		if !slices.Contains(method.Names(), o.method) {
+			return fmt.Errorf("unknown method %q (known: %s)", o.method, strings.Join(method.Names(), ", "))
+		}
+		cfg, err := o.config(fs, fromFlags)
+		if err != nil {
+			return err
+		}
+		pool, err := o.pool()
+		if err != nil {
+			return err
+		}
+		set, err := prompts.Load(o.prompts)
+		if err != nil {
+			return err
+		}
+		reg, err := tf.registry()
+		if err != nil {
+			return err
+		}
+		tk, err := reg.Get(o.task)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		sess, err := lf.open(ctx, filepath.Join(o.out, "store.db"))
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := sess.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("close run store: %w", cerr)
+			}
+		}()
+		meter := synth.NewUsageMeter(sess.Completer)
+		m, err := method.New(o.method, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool}, cfg)
+		if err != nil {
+			return err
+		}
+		inFlight := o.inFlight
+		if inFlight <= 0 {
+			inFlight = synth.InFlightFor(lf.concurrency, 45)
+		}
+		man, err := synth.Run(ctx, synth.Options{
+			Method:   m,
+			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
+			Prompts:  set,
+			OutDir:   o.out,
+			InFlight: inFlight,
+			Manifest: synth.Manifest{
+				Version:      Version,
+				Command:      commandLine(cmd),
+				Task:         o.task,
+				Split:        o.split,
+				Model:        sess.Model,
+				Config:       cfg,
+				Guidelines:   guideline.IDs(pool),
+				PromptHashes: methodHashes(set, o.method),
+			},
+			Usage: meter.Usage,
+		})
+		if err != nil {
+			return err
+		}
+		c := man.Counts
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%d questions, %d with a kept path (%d rescued by hints); kept %d of %d paths; wrote %s\n",
+			c.Questions, c.QuestionsWithPath, c.RescuedByHint, c.Kept, c.Candidates, o.out)
+		return err
+	}
+	return cmd
+}
+
+// methodHashes returns the hashes of the templates a method uses: its own
+// (<method>/...) and the shared ones.
+func methodHashes(set *prompts.Set, name string) map[string]string {
+	out := map[string]string{}
+	for n, h := range set.Hashes() {
+		if strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, "shared/") {
+			out[n] = h
+		}
+	}
+	return out
+}
+
+// config returns the defaults, overlaid by --config, overlaid by the config
+// flags the user set.
+func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.Config, error) {
+	cfg := method.DefaultConfig()
+	if o.configFile != "" {
+		var err error
+		if cfg, err = method.LoadConfig(o.configFile); err != nil {
+			return cfg, err
+		}
+	}
+	overlay(&cfg, fromFlags, fs)
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("flags: %w", err)
+	}
+	return cfg, nil
+}
+
+// overlay copies into cfg the fields of f whose flags were set.
+func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
+	set := map[string]func(){
+		"temperature":         func() { cfg.Temperature = f.Temperature },
+		"top-p":               func() { cfg.TopP = f.TopP },
+		"max-tokens":          func() { cfg.MaxTokens = f.MaxTokens },
+		"select-samples":      func() { cfg.SelectSamples = f.SelectSamples },
+		"single-guidelines":   func() { cfg.SingleGuidelines = f.SingleGuidelines },
+		"hint":                func() { cfg.Hint = f.Hint },
+		"hint-temperature":    func() { cfg.HintTemperature = f.HintTemperature },
+		"hint-select-samples": func() { cfg.HintSelectSamples = f.HintSelectSamples },
+		"max-path-tokens":     func() { cfg.MaxPathTokens = f.MaxPathTokens },
+		"keep":                func() { cfg.KeepPerQuestion = f.KeepPerQuestion },
+		"filter":              func() { cfg.Filter = f.Filter },
+		"judge":               func() { cfg.Judge = f.Judge },
+		"dedup":               func() { cfg.Dedup = f.Dedup },
+		"dedup-threshold":     func() { cfg.DedupThreshold = f.DedupThreshold },
+		"samples":             func() { cfg.Samples = f.Samples },
+		"seed":                func() { cfg.Seed = f.Seed },
+	}
+	fs.Visit(func(fl *pflag.Flag) {
+		if apply, ok := set[fl.Name]; ok {
+			apply()
+		}
+	})
+}
+
+// pool returns the guideline pool the flags ask for.
+func (o *synthFlags) pool() ([]guideline.Guideline, error) {
+	pool := guideline.Default()
+	if o.guidelines != "" {
+		var err error
+		if pool, err = guideline.Load(o.guidelines); err != nil {
+			return nil, err
+		}
+	}
+	if o.addGuidelines != "" {
+		extra, err := guideline.Load(o.addGuidelines)
+		if err != nil {
+			return nil, err
+		}
+		if pool, err = guideline.Merge(pool, extra); err != nil {
+			return nil, fmt.Errorf("--add-guidelines %s: %w", o.addGuidelines, err)
+		}
+	}
+	return pool, nil
+}
+
+// limitExamples stops seq after n examples (n <= 0: no limit).
+func limitExamples(seq iter.Seq2[task.Example, error], n int) iter.Seq2[task.Example, error] {
+	if n <= 0 {
+		return seq
+	}
+	return func(yield func(task.Example, error) bool) {
+		i := 0
+		for ex, err := range seq {
+			if !yield(ex, err) || err != nil {
+				return
+			}
+			if i++; i == n {
+				return
+			}
+		}
+	}
+}
+
+// commandLine is the command with the flags the user set, sorted, secrets
+// left out and credentials removed from URLs, for the manifest.
+func commandLine(cmd *cobra.Command) []string {
+	line := strings.Fields(cmd.CommandPath())
+	var flags []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if secretFlag(f.Name) {
+			return
+		}
+		v := f.Value.String()
+		if strings.Contains(f.Name, "url") {
+			v = stripUserinfo(v)
+		}
+		flags = append(flags, "--"+f.Name+"="+v)
+	})
+	slices.Sort(flags)
+	return append(line, flags...)
+}
+
+func secretFlag(name string) bool {
+	for _, s := range []string{"key", "token", "secret", "password"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripUserinfo removes user:password@ from each URL of a flag value
+// ("http://u:p@host", or a list "[http://a,http://b]").
+func stripUserinfo(v string) string {
+	open, close := strings.HasPrefix(v, "["), strings.HasSuffix(v, "]")
+	if open && close {
+		return "[" + stripUserinfo(v[1:len(v)-1]) + "]"
+	}
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(p); err == nil && u.User != nil {
+			u.User = nil
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,134 @@
+package method
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Filter modes.
+const (
+	// FilterGold keeps paths whose final answer equals the gold answer.
+	FilterGold = "gold"
+	// FilterMajority keeps paths whose final answer equals the majority
+	// answer over the question's paths (no gold answer used).
+	FilterMajority = "majority"
+)
+
+// Config holds every synthesis setting. DefaultConfig gives the reference
+// run's values (docs/METHOD.md says where each comes from). A YAML or JSON
+// config file is decoded over DefaultConfig, so omitted fields keep their
+// defaults.
+type Config struct {
+	// Temperature is the sampling temperature of every stage (paper: 1.2).
+	Temperature float64 `json:"temperature" yaml:"temperature"`
+	// TopP is the nucleus sampling mass (paper: 0.9).
+	TopP float64 `json:"top_p" yaml:"top_p"`
+	// MaxTokens caps each generated reply (paper: 2048).
+	MaxTokens int `json:"max_tokens" yaml:"max_tokens"`
+
+	// SelectSamples is how many guideline sets the model picks per question,
+	// sent as one request with n samples (paper: 20).
+	SelectSamples int `json:"select_samples" yaml:"select_samples"`
+	// SingleGuidelines adds each pool guideline on its own as a set
+	// (paper: yes, 25 more sets).
+	SingleGuidelines bool `json:"single_guidelines" yaml:"single_guidelines"`
+
+	// Hint runs the hint round for questions with no kept path (paper: yes).
+	// It needs the gold answer, so it runs only with Filter "gold".
+	Hint bool `json:"hint" yaml:"hint"`
+	// HintTemperature is the temperature of every hint-round stage (0.85).
+	HintTemperature float64 `json:"hint_temperature" yaml:"hint_temperature"`
+	// HintSelectSamples is the number of picked sets in the hint round (20).
+	HintSelectSamples int `json:"hint_select_samples" yaml:"hint_select_samples"`
+
+	// MaxPathTokens drops paths longer than this many completion tokens,
+	// as counted by the server (the model's own tokenizer) (paper: ~800).
+	MaxPathTokens int `json:"max_path_tokens" yaml:"max_path_tokens"`
+	// KeepPerQuestion caps the kept paths per question (paper: 5).
+	KeepPerQuestion int `json:"keep_per_question" yaml:"keep_per_question"`
+	// Filter is "gold" (strict answer check against the gold answer) or
+	// "majority" (self-consistency; no gold answer used).
+	Filter string `json:"filter" yaml:"filter"`
+	// Judge adds a deterministic (temperature 0) LLM check of each path
+	// that passed the answer check (the reference's judge, made optional).
+	Judge bool `json:"judge" yaml:"judge"`
+	// Dedup removes near-duplicate paths of a question.
+	Dedup bool `json:"dedup" yaml:"dedup"`
+	// DedupThreshold is the estimated Jaccard similarity of word shingles at
+	// or above which a path counts as a near duplicate of an earlier one.
+	DedupThreshold float64 `json:"dedup_threshold" yaml:"dedup_threshold"`
+
+	// Samples is the number of paths per question of the sampling baselines
+	// (STaR, LMSI): 45 matches ReGenesis' main-round budget.
+	Samples int `json:"samples" yaml:"samples"`
+
+	// Seed drives every random choice and the per-request seeds.
+	Seed int64 `json:"seed" yaml:"seed"`
+}
+
+// DefaultConfig returns the reference run's settings.
+func DefaultConfig() Config {
+	return Config{
+		Temperature:       1.2,
+		TopP:              0.9,
+		MaxTokens:         2048,
+		SelectSamples:     20,
+		SingleGuidelines:  true,
+		Hint:              true,
+		HintTemperature:   0.85,
+		HintSelectSamples: 20,
+		MaxPathTokens:     800,
+		KeepPerQuestion:   5,
+		Filter:            FilterGold,
+		Judge:             false,
+		Dedup:             true,
+		DedupThreshold:    0.8,
+		Samples:           45,
+		Seed:              0,
+	}
+}
+
+// Validate reports every invalid field, naming it by its config-file key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config field %s: "+format, append([]any{field}, args...)...))
+	}
+	if c.Temperature < 0 || c.Temperature > 2 {
+		bad("temperature", "%g is outside [0, 2]", c.Temperature)
+	}
+	if c.HintTemperature < 0 || c.HintTemperature > 2 {
+		bad("hint_temperature", "%g is outside [0, 2]", c.HintTemperature)
+	}
+	if c.TopP <= 0 || c.TopP > 1 {
+		bad("top_p", "%g is outside (0, 1]", c.TopP)
+	}
+	if c.MaxTokens < 1 {
+		bad("max_tokens", "%d is not positive", c.MaxTokens)
+	}
+	if c.SelectSamples < 0 {
+		bad("select_samples", "%d is negative", c.SelectSamples)
+	}
+	if c.SelectSamples == 0 && !c.SingleGuidelines {
+		bad("select_samples", "0 with single_guidelines off leaves no guideline set")
+	}
+	if c.Hint && c.HintSelectSamples < 1 {
+		bad("hint_select_samples", "%d is not positive while hint is on", c.HintSelectSamples)
+	}
+	if c.MaxPathTokens < 1 {
+		bad("max_path_tokens", "%d is not positive", c.MaxPathTokens)
+	}
+	if c.KeepPerQuestion < 1 {
+		bad("keep_per_question", "%d is not positive", c.KeepPerQuestion)
+	}
+	if c.Filter != FilterGold && c.Filter != FilterMajority {
+		bad("filter", "%q is not %q or %q", c.Filter, FilterGold, FilterMajority)
+	}
+	if c.DedupThreshold <= 0 || c.DedupThreshold > 1 {
+		bad("dedup_threshold", "%g is outside (0, 1]", c.DedupThreshold)
+	}
+	if c.Samples < 1 {
+		bad("samples", "%d is not positive", c.Samples)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,202 @@
+// Package synth streams a task's examples through a synthesis method with
+// bounded concurrency and writes sft.jsonl, candidates.jsonl and
+// manifest.json in input order.
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// Output file names in Options.OutDir.
+const (
+	SFTFile        = "sft.jsonl"
+	CandidatesFile = "candidates.jsonl"
+	ManifestFile   = "manifest.json"
+	partialSuffix  = ".partial"
+)
+
+// DefaultInFlight is the number of questions in flight when Options.InFlight
+// is zero.
+const DefaultInFlight = 8
+
+// Options configure Run.
+type Options struct {
+	// Method synthesizes each example.
+	Method method.Method
+	// Examples is the input, streamed.
+	Examples iter.Seq2[task.Example, error]
+	// Prompts renders the training user turn (template "shared/solve").
+	Prompts *prompts.Set
+	// OutDir receives the output files; it is created when missing.
+	OutDir string
+	// InFlight is the number of questions synthesized at once. Size it so
+	// that the questions' requests keep the LLM client's concurrency busy
+	// (see InFlightFor). Zero means DefaultInFlight.
+	InFlight int
+	// Window bounds how many finished questions may wait for an earlier one
+	// before being written, and so the memory held. Zero means 4×InFlight;
+	// it is never less than InFlight.
+	Window int
+	// Manifest is the manifest's static part (version, command, config,
+	// prompt hashes, ...); Run fills in the counts and the run info.
+	Manifest Manifest
+	// Usage, when set, reports the token usage for the manifest.
+	Usage func() Usage
+	// OnWritten, when set, is called after each question is written, in
+	// input order, from one goroutine.
+	OnWritten func(o method.Outcome, c Counts)
+}
+
+// InFlightFor returns a number of questions in flight that keeps
+// concurrency requests busy with a method that runs about perQuestion
+// requests of a question at once (45 for ReGenesis' chains).
+func InFlightFor(concurrency, perQuestion int) int {
+	if perQuestion < 1 {
+		perQuestion = 1
+	}
+	n := 4 * ((concurrency + perQuestion - 1) / perQuestion)
+	return max(n, 8)
+}
+
+type result struct {
+	seq int
+	out method.Outcome
+	err error
+}
+
+// Run synthesizes every example and writes the outputs. Files are written
+// as *.partial and renamed when the run completes; a cancelled run leaves
+// the partial files, and re-running the same command replays the run store.
+// Run returns the manifest it wrote.
+func Run(ctx context.Context, opt Options) (*Manifest, error) {
+	start := time.Now()
+	if opt.Method == nil || opt.Examples == nil || opt.Prompts == nil || opt.OutDir == "" {
+		return nil, errors.New("synth: Method, Examples, Prompts and OutDir are required")
+	}
+	if opt.InFlight <= 0 {
+		opt.InFlight = DefaultInFlight
+	}
+	if opt.Window <= 0 {
+		opt.Window = 4 * opt.InFlight
+	}
+	opt.Window = max(opt.Window, opt.InFlight)
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("synth: %w", err)
+	}
+	w, err := newWriter(opt.OutDir, opt.Prompts)
+	if err != nil {
+		return nil, err
+	}
+	defer w.abort()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan result, opt.Window)
+	window := make(chan struct{}, opt.Window)
+	go produce(ctx, opt, window, results)
+
+	m := opt.Manifest
+	m.Method = opt.Method.Name()
+	m.Counts = Counts{Calls: map[string]int{}, Verdicts: map[string]int{}, Dropped: map[string]int{}}
+	m.QuestionsWithoutPath = []string{}
+	var firstErr error
+	pending := make(map[int]method.Outcome)
+	next := 0
+	for r := range results {
+		if firstErr != nil {
+			continue // draining after a failure
+		}
+		if r.err != nil {
+			firstErr = r.err
+			cancel()
+			continue
+		}
+		pending[r.seq] = r.out
+		for {
+			o, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if err := w.write(o); err != nil {
+				firstErr = err
+				cancel()
+				break
+			}
+			m.Counts.add(o)
+			if len(o.Kept()) == 0 {
+				m.QuestionsWithoutPath = append(m.QuestionsWithoutPath, o.Example.ID)
+			}
+			<-window
+			if opt.OnWritten != nil {
+				opt.OnWritten(o, m.Counts)
+			}
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := w.commit(); err != nil {
+		return nil, err
+	}
+	m.Run.WallSeconds = time.Since(start).Seconds()
+	if opt.Usage != nil {
+		m.Run.Usage = opt.Usage()
+	}
+	if err := writeJSONFile(opt.OutDir, ManifestFile, m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// produce reads the examples and starts one worker per example, holding a
+// window slot (released by the writer) and an in-flight slot (released when
+// the worker finishes). It closes results when every worker is done.
+func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result) {
+	inFlight := make(chan struct{}, opt.InFlight)
+	var workers sync.WaitGroup
+	defer func() {
+		workers.Wait()
+		close(results)
+	}()
+	seq := 0
+	for ex, err := range opt.Examples {
+		if err != nil {
+			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", seq+1, err)}
+			return
+		}
+		select {
+		case window <- struct{}{}:
+		case <-ctx.Done():
+			results <- result{seq: seq, err: ctx.Err()}
+			return
+		}
+		select {
+		case inFlight <- struct{}{}:
+		case <-ctx.Done():
+			results <- result{seq: seq, err: ctx.Err()}
+			return
+		}
+		n := seq
+		workers.Go(func() {
+			out, err := opt.Method.Synthesize(ctx, ex)
+			<-inFlight
+			if err != nil {
+				err = fmt.Errorf("synth: question %s: %w", ex.ID, err)
+			}
+			results <- result{seq: n, out: out, err: err}
+		})
+		seq++
+	}
+}
