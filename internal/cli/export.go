@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/regenesis-ai/regenesis/internal/export"
+)
+
+func newExportCmd() *cobra.Command {
+	var (
+		format     string
+		out        string
+		tokenLimit int
+	)
+	names := make([]string, 0, len(export.Formats()))
+	for _, f := range export.Formats() {
+		names = append(names, string(f))
+	}
+	cmd := &cobra.Command{
+		Use:   "export DIR",
+		Short: "Convert a synthesis directory to a trainer's data format",
+		Long: `export converts the kept paths of a synthesis directory (DIR/sft.jsonl) into
+the format a trainer reads:
+
+  messages  {"messages": [...]} JSONL for TRL's SFTTrainer and axolotl (chat_template)
+  alpaca    LLaMA-Factory alpaca JSONL, plus its entry in dataset_info.json
+  sharegpt  LLaMA-Factory sharegpt JSONL, plus its entry in dataset_info.json
+            (role tags written out explicitly)
+  openai    the OpenAI fine-tuning API's chat JSONL
+  parquet   Parquet for the Hugging Face datasets library (messages column plus
+            task, question_id, method, guideline_ids, hinted)
+  dpo       preference pairs for TRL's DPOTrainer: each question's kept paths
+            against its wrong-answer paths from DIR/candidates.jsonl
+
+The output goes to --out, or by default into DIR (sft_<format>.jsonl,
+sft.parquet, dpo.jsonl). Examples longer than about --token-limit tokens are
+reported, since TRL truncates at 1024 tokens by default.`,
+		Example: `  regenesis export runs/gsm8k --format messages
+  regenesis export runs/gsm8k --format sharegpt --out data/gsm8k_regenesis.jsonl
+  regenesis export runs/gsm8k --format dpo`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := export.ParseFormat(format)
+			if err != nil {
+				return err
+			}
+			sum, err := export.Run(cmd.Context(), export.Options{Dir: args[0], Format: f, Out: out, TokenLimit: tokenLimit})
+			if err != nil {
+				return err
+			}
+			for _, w := range sum.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			}
+			unit := "examples"
+			if f == export.DPO {
+				unit = "preference pairs"
+			}
+			stdout := cmd.OutOrStdout()
+			fmt.Fprintf(stdout, "wrote %d %s to %s\n", sum.Examples, unit, sum.Out)
+			if sum.DatasetInfo != "" {
+				fmt.Fprintf(stdout, "registered dataset %q in %s; for LLaMA-Factory set dataset_dir: %s and dataset: %s\n",
+					sum.DatasetName, sum.DatasetInfo, filepath.Dir(sum.DatasetInfo), sum.DatasetName)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", string(export.Messages), "output format: "+strings.Join(names, ", "))
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output file (default: inside DIR, named after the format)")
+	cmd.Flags().IntVar(&tokenLimit, "token-limit", export.DefaultTokenLimit, "report examples longer than about this many tokens")
+	return cmd
+}

@@ -1,0 +1,206 @@
+// Package compare summarizes synthesis directories side by side: coverage,
+// yield, hint share, path length, answer diversity, lexical diversity and
+// guideline usage. It streams each directory's candidates.jsonl one question
+// at a time, so memory stays flat in the number of candidates.
+package compare
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/export"
+	"github.com/regenesis-ai/regenesis/internal/method"
+)
+
+// Stats describes one synthesis directory. Ratios whose denominator is zero
+// (no kept path, no question with two kept paths, ...) are nil.
+type Stats struct {
+	// Dir is the directory as given.
+	Dir string `json:"dir"`
+	// Methods and Tasks are the distinct names seen, sorted.
+	Methods []string `json:"methods"`
+	Tasks   []string `json:"tasks"`
+
+	// Questions is the number of questions with at least one candidate.
+	Questions int `json:"questions"`
+	// Covered is the number of questions with at least one kept path.
+	Covered  int      `json:"covered"`
+	Coverage *float64 `json:"coverage"`
+
+	Candidates int      `json:"candidates"`
+	Kept       int      `json:"kept"`
+	KeepRate   *float64 `json:"keep_rate"`
+	// CandidatesPerQuestion is Candidates / Questions.
+	CandidatesPerQuestion *float64 `json:"candidates_per_question"`
+	// PathsPerQuestion is Kept / Covered.
+	PathsPerQuestion *float64 `json:"paths_per_question"`
+	// HintedKept counts kept paths made with the gold answer as a hint
+	// (ReGenesis' hint round, STaR's rationalization).
+	HintedKept int      `json:"hinted_kept"`
+	HintShare  *float64 `json:"hint_share"`
+	// MeanPathWords is the mean length of the kept paths in words.
+	MeanPathWords *float64 `json:"mean_path_words"`
+
+	// DistinctAnswers is the mean, over questions with an answered
+	// candidate, of the number of distinct final answers among them.
+	DistinctAnswers *float64 `json:"distinct_answers"`
+	// MajorityShare is the mean, over the same questions, of the most
+	// frequent final answer's share of the answered candidates.
+	MajorityShare *float64 `json:"majority_share"`
+	// Distinct2 is the mean, over questions with two or more kept paths, of
+	// the distinct word bigrams among their kept paths divided by all
+	// bigrams (higher: more varied wording).
+	Distinct2 *float64 `json:"distinct_2"`
+	// PairwiseJaccard is the mean, over questions with two or more kept
+	// paths, of the mean Jaccard similarity of the word sets of every pair
+	// of kept paths (lower: more varied paths).
+	PairwiseJaccard *float64 `json:"pairwise_jaccard"`
+	// MultiPathQuestions is the number of questions the two lexical
+	// measures are averaged over.
+	MultiPathQuestions int `json:"multi_path_questions"`
+
+	// Guidelines counts kept paths per guideline ID (a path made from a set
+	// of three guidelines counts for each).
+	Guidelines map[string]int `json:"guidelines"`
+	// Dropped counts candidates not kept, per reason; stage failures are
+	// counted per stage ("stage_failed: path").
+	Dropped map[string]int `json:"dropped"`
+}
+
+// accumulator gathers sums while the questions stream past.
+type accumulator struct {
+	s                        Stats
+	methods, tasks           map[string]bool
+	pathWords                int
+	answered                 int
+	distinctSum, majoritySum float64
+	distinct2Sum, jaccardSum float64
+}
+
+// Load reads dir's candidates.jsonl and returns its statistics.
+func Load(ctx context.Context, dir string) (*Stats, error) {
+	a := accumulator{
+		s:       Stats{Dir: dir, Guidelines: map[string]int{}, Dropped: map[string]int{}},
+		methods: map[string]bool{},
+		tasks:   map[string]bool{},
+	}
+	path := filepath.Join(dir, export.CandidatesFile)
+	for g, err := range export.GroupCandidates(ctx, path) {
+		if err != nil {
+			return nil, fmt.Errorf("compare %s: %w", dir, err)
+		}
+		a.add(g.Candidates)
+	}
+	return a.finish(), nil
+}
+
+func (a *accumulator) add(cands []method.Candidate) {
+	s := &a.s
+	s.Questions++
+	s.Candidates += len(cands)
+	var kept []method.Candidate
+	var answers []string
+	for _, c := range cands {
+		a.methods[c.Method] = true
+		a.tasks[c.Task] = true
+		if c.Extracted != "" {
+			answers = append(answers, c.Extracted)
+		}
+		if !c.Kept {
+			s.Dropped[dropReason(c)]++
+			continue
+		}
+		kept = append(kept, c)
+		if c.Hinted {
+			s.HintedKept++
+		}
+		a.pathWords += len(strings.Fields(c.Path))
+		for _, id := range c.GuidelineIDs {
+			s.Guidelines[id]++
+		}
+	}
+	s.Kept += len(kept)
+	if len(kept) > 0 {
+		s.Covered++
+	}
+	if len(answers) > 0 {
+		distinct, top := answerSpread(answers)
+		a.answered++
+		a.distinctSum += float64(distinct)
+		a.majoritySum += float64(top) / float64(len(answers))
+	}
+	if len(kept) >= 2 {
+		words := make([][]string, len(kept))
+		for i, c := range kept {
+			words[i] = Words(c.Path)
+		}
+		s.MultiPathQuestions++
+		a.distinct2Sum += distinct2(words)
+		a.jaccardSum += meanPairwiseJaccard(words)
+	}
+}
+
+func (a *accumulator) finish() *Stats {
+	s := &a.s
+	s.Methods = sortedKeys(a.methods)
+	s.Tasks = sortedKeys(a.tasks)
+	s.Coverage = ratio(float64(s.Covered), s.Questions)
+	s.KeepRate = ratio(float64(s.Kept), s.Candidates)
+	s.CandidatesPerQuestion = ratio(float64(s.Candidates), s.Questions)
+	s.PathsPerQuestion = ratio(float64(s.Kept), s.Covered)
+	s.HintShare = ratio(float64(s.HintedKept), s.Kept)
+	s.MeanPathWords = ratio(float64(a.pathWords), s.Kept)
+	s.DistinctAnswers = ratio(a.distinctSum, a.answered)
+	s.MajorityShare = ratio(a.majoritySum, a.answered)
+	s.Distinct2 = ratio(a.distinct2Sum, s.MultiPathQuestions)
+	s.PairwiseJaccard = ratio(a.jaccardSum, s.MultiPathQuestions)
+	return s
+}
+
+// dropReason is c's reason with a stage failure's free-text cause removed,
+// so that failures group by stage.
+func dropReason(c method.Candidate) string {
+	r := c.Reason
+	if r == "" {
+		return "not kept"
+	}
+	if rest, ok := strings.CutPrefix(r, "stage_failed: "); ok {
+		stage, _, _ := strings.Cut(rest, ":")
+		return "stage_failed: " + stage
+	}
+	if base, _, ok := strings.Cut(r, ":"); ok {
+		return base // "judge_rejected: unclear reply"
+	}
+	return r
+}
+
+// answerSpread returns the number of distinct answers and the count of the
+// most frequent one.
+func answerSpread(answers []string) (distinct, top int) {
+	counts := make(map[string]int, len(answers))
+	for _, a := range answers {
+		counts[a]++
+		top = max(top, counts[a])
+	}
+	return len(counts), top
+}
+
+func ratio(num float64, den int) *float64 {
+	if den == 0 {
+		return nil
+	}
+	v := num / float64(den)
+	return &v
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,188 @@
+// Package export converts a synthesis directory (sft.jsonl, candidates.jsonl)
+// into the files trainers read: TRL and axolotl conversational JSONL,
+// LLaMA-Factory alpaca and sharegpt with their dataset_info.json, the OpenAI
+// fine-tuning API's JSONL, Parquet for the Hugging Face datasets library, and
+// DPO preference pairs. Input is streamed; memory stays flat in its size.
+package export
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Format is an output format.
+type Format string
+
+// The formats.
+const (
+	// Messages is {"messages":[...]} per line: TRL's and axolotl's
+	// conversational format.
+	Messages Format = "messages"
+	// Alpaca is LLaMA-Factory's alpaca format (instruction, input, output, system).
+	Alpaca Format = "alpaca"
+	// ShareGPT is LLaMA-Factory's sharegpt format (conversations of from/value).
+	ShareGPT Format = "sharegpt"
+	// OpenAI is the OpenAI fine-tuning API's chat JSONL.
+	OpenAI Format = "openai"
+	// Parquet is one row per path with a messages list column and the
+	// metadata as plain string, list and boolean columns.
+	Parquet Format = "parquet"
+	// DPO is TRL's conversational preference format: a kept path (chosen)
+	// against a wrong-answer path (rejected) of the same question.
+	DPO Format = "dpo"
+)
+
+// Formats lists the formats in the order help texts show them.
+func Formats() []Format { return []Format{Messages, Alpaca, ShareGPT, OpenAI, Parquet, DPO} }
+
+// ParseFormat returns the format named s.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimSpace(s)))
+	if slices.Contains(Formats(), f) {
+		return f, nil
+	}
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return "", fmt.Errorf("unknown export format %q (known: %s)", s, strings.Join(names, ", "))
+}
+
+// DefaultOut is the file a format is written to when no output is given:
+// inside the synthesis directory, "sft_<format>.jsonl", "sft.parquet" or
+// "dpo.jsonl".
+func DefaultOut(dir string, f Format) string {
+	switch f {
+	case Parquet:
+		return filepath.Join(dir, "sft.parquet")
+	case DPO:
+		return filepath.Join(dir, "dpo.jsonl")
+	default:
+		return filepath.Join(dir, "sft_"+string(f)+".jsonl")
+	}
+}
+
+// Options configures Run.
+type Options struct {
+	// Dir is the synthesis directory.
+	Dir string
+	// Format is the output format.
+	Format Format
+	// Out is the output file; "" means DefaultOut(Dir, Format).
+	Out string
+	// TokenLimit is the length, in approximate tokens, above which an example
+	// is reported as too long; 0 means DefaultTokenLimit.
+	TokenLimit int
+}
+
+// DefaultTokenLimit is TRL's default SFT max_length: longer examples are
+// truncated by the trainer.
+const DefaultTokenLimit = 1024
+
+// Summary reports what Run wrote.
+type Summary struct {
+	Format Format `json:"format"`
+	// Out is the file written.
+	Out string `json:"out"`
+	// DatasetInfo is the LLaMA-Factory dataset_info.json written or
+	// updated, "" for formats that have none.
+	DatasetInfo string `json:"dataset_info,omitempty"`
+	// DatasetName is the entry name in DatasetInfo.
+	DatasetName string `json:"dataset_name,omitempty"`
+	// Examples is the number of examples written (pairs for DPO).
+	Examples int `json:"examples"`
+	// OverLimit counts the examples longer than the token limit.
+	OverLimit int `json:"over_limit"`
+	// LongestTokens is the longest example in approximate tokens.
+	LongestTokens int `json:"longest_tokens"`
+	// Warnings are things a user should act on before training.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Export converts the synthesis directory dir to format, writing out ("" for
+// the default file). It is Run without cancellation or a summary.
+func Export(dir, format, out string) error {
+	f, err := ParseFormat(format)
+	if err != nil {
+		return err
+	}
+	_, err = Run(context.Background(), Options{Dir: dir, Format: f, Out: out})
+	return err
+}
+
+// Run converts a synthesis directory. The output is written to a temporary
+// file renamed into place at the end, so a failed run leaves no partial file.
+func Run(ctx context.Context, opts Options) (*Summary, error) {
+	if _, err := ParseFormat(string(opts.Format)); err != nil {
+		return nil, err
+	}
+	if opts.Out == "" {
+		opts.Out = DefaultOut(opts.Dir, opts.Format)
+	}
+	if opts.TokenLimit <= 0 {
+		opts.TokenLimit = DefaultTokenLimit
+	}
+	for _, in := range []string{SFTFile, CandidatesFile} {
+		if sameFile(opts.Out, filepath.Join(opts.Dir, in)) {
+			return nil, fmt.Errorf("export %s: output %s would overwrite the input %s", opts.Format, opts.Out, in)
+		}
+	}
+	sum := &Summary{Format: opts.Format, Out: opts.Out}
+	lc := &lengthCheck{limit: opts.TokenLimit}
+	sft := filepath.Join(opts.Dir, SFTFile)
+	var err error
+	switch opts.Format {
+	case Parquet:
+		sum.Examples, err = writeParquet(ctx, sft, opts.Out, lc)
+	case DPO:
+		sum.Examples, err = writeDPO(ctx, sft, filepath.Join(opts.Dir, CandidatesFile), opts.Out, lc)
+	default:
+		sum.Examples, err = writeJSONL(ctx, sft, opts.Out, opts.Format, lc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", opts.Format, err)
+	}
+	sum.OverLimit, sum.LongestTokens = lc.over, lc.longest
+	if w := lc.warning(sum.Examples); w != "" {
+		sum.Warnings = append(sum.Warnings, w)
+	}
+	if sum.Examples == 0 {
+		what := "kept paths in " + sft
+		if opts.Format == DPO {
+			what = "question with both a kept and a wrong-answer path in " + filepath.Join(opts.Dir, CandidatesFile)
+		}
+		sum.Warnings = append(sum.Warnings, "no "+what+": the output is empty")
+	}
+	if opts.Format == OpenAI && sum.Examples > 0 && sum.Examples < openAIMinExamples {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+			"%d examples: the OpenAI fine-tuning API requires at least %d", sum.Examples, openAIMinExamples))
+	}
+	if opts.Format == Alpaca || opts.Format == ShareGPT {
+		sum.DatasetInfo, sum.DatasetName, err = writeDatasetInfo(opts.Out, opts.Format)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", opts.Format, err)
+		}
+	}
+	return sum, nil
+}
+
+// openAIMinExamples is the smallest training file the OpenAI API accepts.
+const openAIMinExamples = 10
+
+// sameFile reports whether a and b name the same file, by path or, when
+// both exist, by identity (links, "..").
+func sameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
+}

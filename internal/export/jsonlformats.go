@@ -1,0 +1,118 @@
+package export
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/llm"
+)
+
+// writeJSONL converts sft.jsonl line by line to a JSONL format.
+func writeJSONL(ctx context.Context, sft, out string, f Format, lc *lengthCheck) (int, error) {
+	af, err := createAtomic(out)
+	if err != nil {
+		return 0, err
+	}
+	defer af.Abort()
+	enc := json.NewEncoder(af)
+	enc.SetEscapeHTML(false)
+	n := 0
+	for r, err := range ReadSFT(ctx, sft) {
+		if err != nil {
+			return 0, err
+		}
+		v, err := convert(r, f)
+		if err != nil {
+			return 0, &LineError{Path: sft, Line: r.Line, Err: err}
+		}
+		if err := enc.Encode(v); err != nil {
+			return 0, fmt.Errorf("write %s: %w", out, err)
+		}
+		lc.add(r.Messages)
+		n++
+	}
+	return n, af.Commit()
+}
+
+// messagesLine is TRL's, axolotl's and OpenAI's conversational line.
+type messagesLine struct {
+	Messages []llm.Message `json:"messages"`
+}
+
+// alpacaLine is LLaMA-Factory's alpaca line. Every line has every column,
+// so that loaders infer one schema.
+type alpacaLine struct {
+	Instruction string `json:"instruction"`
+	Input       string `json:"input"`
+	Output      string `json:"output"`
+	System      string `json:"system"`
+}
+
+// shareGPTTurn is one turn of a sharegpt conversation.
+type shareGPTTurn struct {
+	From  string `json:"from"`
+	Value string `json:"value"`
+}
+
+// shareGPTLine is LLaMA-Factory's sharegpt line.
+type shareGPTLine struct {
+	Conversations []shareGPTTurn `json:"conversations"`
+}
+
+// The sharegpt role tags, written out in dataset_info.json too.
+const (
+	shareGPTSystem    = "system"
+	shareGPTUser      = "human"
+	shareGPTAssistant = "gpt"
+)
+
+func convert(r Record, f Format) (any, error) {
+	switch f {
+	case Messages, OpenAI:
+		return messagesLine{Messages: r.Messages}, nil
+	case Alpaca:
+		return toAlpaca(r.Messages)
+	case ShareGPT:
+		turns := make([]shareGPTTurn, len(r.Messages))
+		for i, m := range r.Messages {
+			turns[i] = shareGPTTurn{From: shareGPTRole(m.Role), Value: m.Content}
+		}
+		return shareGPTLine{Conversations: turns}, nil
+	}
+	return nil, fmt.Errorf("format %s is not a line format", f)
+}
+
+func shareGPTRole(role string) string {
+	switch role {
+	case "system":
+		return shareGPTSystem
+	case "user":
+		return shareGPTUser
+	default:
+		return shareGPTAssistant
+	}
+}
+
+// toAlpaca maps an optional system turn, one user turn and one assistant
+// turn onto alpaca's columns.
+func toAlpaca(msgs []llm.Message) (alpacaLine, error) {
+	var a alpacaLine
+	rest := msgs
+	if len(rest) > 0 && rest[0].Role == "system" {
+		a.System = rest[0].Content
+		rest = rest[1:]
+	}
+	if len(rest) != 2 || rest[0].Role != "user" || rest[1].Role != "assistant" {
+		roles := make([]string, len(msgs))
+		for i, m := range msgs {
+			roles[i] = m.Role
+		}
+		return alpacaLine{}, fmt.Errorf("field messages: alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
+			strings.Join(roles, ","))
+	}
+	a.Instruction = rest[0].Content
+	a.Output = rest[1].Content
+	return a, nil
+}

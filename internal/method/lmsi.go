@@ -1,0 +1,57 @@
+package method
+
+import (
+	"context"
+
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// The LMSI prompt template.
+const tmplLMSISample = "lmsi/sample"
+
+// lmsi is LMSI (Huang et al., 2022, "Large Language Models Can
+// Self-Improve"): no gold answer is used at all. It samples Samples paths,
+// takes the majority final answer as the pseudo-label (each candidate's
+// Label), keeps the paths that agree with it, and records the majority's
+// share of the answers as the Outcome's Agreement. It always filters by
+// majority, whatever cfg.Filter says, and never runs a hint round.
+type lmsi struct {
+	deps   Deps
+	cfg    Config
+	filter *Filter
+}
+
+func newLMSI(d Deps, cfg Config) (Method, error) {
+	if err := d.Validate(false); err != nil {
+		return nil, err
+	}
+	if err := requireTemplates(d, tmplLMSISample, tmplJudge); err != nil {
+		return nil, err
+	}
+	cfg.Filter = FilterMajority
+	cfg.Hint = false
+	return &lmsi{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
+}
+
+func (m *lmsi) Name() string { return "lmsi" }
+
+// Synthesize samples and keeps the paths agreeing with the majority. The
+// stages see the example with its gold answer and rationale removed; the
+// Outcome still carries the example as given.
+func (m *lmsi) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
+	out := Outcome{Example: ex, Calls: make(map[string]int)}
+	blind := ex
+	blind.Answer, blind.Rationale = "", ""
+	r := sampleRound{
+		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplLMSISample,
+		sampling: Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
+		n:        m.cfg.Samples,
+	}
+	cands, err := r.run(ctx, m.deps, m.cfg.Seed, blind, promptData(blind), &counter{m: out.Calls})
+	if err != nil {
+		return out, err
+	}
+	share, err := m.filter.Apply(ctx, blind, cands, "cap/"+RoundMain, out.Calls)
+	out.Candidates, out.Agreement = cands, share
+	return out, err
+}

@@ -1,0 +1,78 @@
+package method
+
+import (
+	"context"
+
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// RoundRationalize is the round of STaR's rationalization: paths sampled
+// with the gold answer as a hint.
+const RoundRationalize = "rationalize"
+
+// The STaR prompt templates.
+const (
+	tmplSTaRSample      = "star/sample"
+	tmplSTaRRationalize = "star/rationalize"
+)
+
+// star is STaR (Zelikman et al., 2022): sample paths straight from the
+// question and keep those reaching the gold answer; for a question with
+// none, rationalize: sample again with the gold answer as a hint (marked
+// Hinted) and keep those that reach it. It always filters by the gold
+// answer, whatever cfg.Filter says. Rationalization runs when cfg.Hint is on,
+// with the hint round's budget (HintSelectSamples paths at HintTemperature),
+// so that STaR and ReGenesis spend alike on the questions they fail.
+type star struct {
+	deps   Deps
+	cfg    Config
+	filter *Filter
+}
+
+func newSTaR(d Deps, cfg Config) (Method, error) {
+	if err := d.Validate(false); err != nil {
+		return nil, err
+	}
+	if err := requireTemplates(d, tmplSTaRSample, tmplSTaRRationalize, tmplJudge); err != nil {
+		return nil, err
+	}
+	cfg.Filter = FilterGold
+	return &star{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
+}
+
+func (m *star) Name() string { return "star" }
+
+// Synthesize samples, filters, and rationalizes a question left without a
+// kept path.
+func (m *star) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
+	out := Outcome{Example: ex, Calls: make(map[string]int)}
+	calls := &counter{m: out.Calls}
+	main := sampleRound{
+		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplSTaRSample,
+		sampling: Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
+		n:        m.cfg.Samples,
+	}
+	cands, err := main.run(ctx, m.deps, m.cfg.Seed, ex, promptData(ex), calls)
+	if err != nil {
+		return out, err
+	}
+	share, err := m.filter.Apply(ctx, ex, cands, "cap/"+RoundMain, out.Calls)
+	out.Candidates, out.Agreement = cands, share
+	if err != nil || !m.cfg.Hint || ex.Answer == "" || len(out.Kept()) > 0 {
+		return out, err
+	}
+	rat := sampleRound{
+		method: m.Name(), round: RoundRationalize, stage: RoundRationalize, tmpl: tmplSTaRRationalize,
+		sampling: Sampling{Temperature: m.cfg.HintTemperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
+		n:        m.cfg.HintSelectSamples, first: len(cands), hinted: true,
+	}
+	data := promptData(ex)
+	data.Hint = ex.Answer
+	rcands, err := rat.run(ctx, m.deps, m.cfg.Seed, ex, data, calls)
+	if err != nil {
+		return out, err
+	}
+	_, err = m.filter.Apply(ctx, ex, rcands, "cap/"+RoundRationalize, out.Calls)
+	out.Candidates = append(out.Candidates, rcands...)
+	return out, err
+}
