@@ -1,0 +1,277 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/progress"
+	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// evalFlags are the flags of regenesis eval.
+type evalFlags struct {
+	tasks       []string
+	suite       string
+	split       string
+	limit       int
+	mode        string
+	samples     int
+	temperature float64
+	topP        float64
+	maxTokens   int
+	seed        int64
+	concurrency int
+	prompts     string
+	out         string
+}
+
+func newEvalCmd() *cobra.Command {
+	var o evalFlags
+	cmd := &cobra.Command{
+		Use:   "eval (--task T[,T...] | --suite in-domain|ood|all) --model M --base-url URL --out DIR",
+		Short: "Evaluate a model zero-shot: greedy or self-consistency accuracy per task",
+		Long: `eval asks a model behind an OpenAI-compatible server every question of the
+chosen tasks, zero-shot, with a prompt asking for a step-by-step solution and
+the final answer in \boxed{}, reads the final answer leniently, and scores it
+against the gold answer.
+
+--mode greedy (the default) samples once at temperature 0; --mode maj --samples K
+asks for K samples in one request (n=K) at --temperature and scores their
+majority answer (ties go to the answer seen first). At most --max-tokens new
+tokens per answer (1024, as in the paper).
+
+It writes DIR/results.json (accuracy per task with a 95% Wilson interval, and
+in-domain / OOD averages) and DIR/predictions.jsonl (every generation, its
+extracted answer and verdict, in input order). Questions of all tasks run
+through one pool of --concurrency workers. Every sample is saved in the run
+store first: run the same command again after an interruption and only the
+requests in flight are sent again. See docs/EVAL.md.`,
+		Example: `  regenesis eval --suite all --model llama-3-8b --base-url http://localhost:8000 --out runs/eval-base
+  regenesis eval --task gsm8k,svamp --limit 200 --mode maj --samples 16 --model m --base-url URL --out runs/maj16`,
+		Args: cobra.NoArgs,
+	}
+	tf := addTaskFlags(cmd)
+	lf := addLLMFlags(cmd)
+	fs := cmd.Flags()
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated (see regenesis tasks)")
+	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
+	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
+	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")
+	fs.StringVar(&o.mode, "mode", eval.Greedy, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
+	fs.IntVar(&o.samples, "samples", 0, "samples per question for --mode maj (K of maj@K)")
+	fs.Float64Var(&o.temperature, "temperature", eval.DefaultTemperature, "sampling temperature for --mode maj")
+	fs.Float64Var(&o.topP, "top-p", 1, "nucleus sampling top_p")
+	fs.IntVar(&o.maxTokens, "max-tokens", eval.DefaultMaxTokens, "most new tokens per answer")
+	fs.Int64Var(&o.seed, "seed", 0, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
+	fs.IntVar(&o.concurrency, "concurrency", eval.DefaultConcurrency, "questions in flight at once, across all tasks")
+	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
+	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
+	_ = cmd.MarkFlagRequired("out")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := o.check(cmd.Flags()); err != nil {
+			return err
+		}
+		reg, err := tf.registry()
+		if err != nil {
+			return err
+		}
+		sources, total, err := o.sources(cmd.Context(), reg)
+		if err != nil {
+			return err
+		}
+		set, err := prompts.Load(o.prompts)
+		if err != nil {
+			return err
+		}
+		prompt, err := eval.Templates(set)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		session, err := lf.open(cmd.Context(), filepath.Join(o.out, "store.db"))
+		if err != nil {
+			return err
+		}
+		defer session.Close()
+
+		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
+			Label: "eval " + session.Model,
+			Total: total,
+			Stats: session.Progress,
+		})
+		res, err := eval.Run(cmd.Context(), eval.Options{
+			Model:        session.Model,
+			Completer:    session.Completer,
+			Prompt:       prompt,
+			Sources:      sources,
+			Split:        o.split,
+			Limit:        o.limit,
+			Mode:         o.mode,
+			Samples:      o.samples,
+			Temperature:  o.temperature,
+			TopP:         o.topP,
+			MaxTokens:    o.maxTokens,
+			Seed:         o.seed,
+			Concurrency:  o.concurrency,
+			OutDir:       o.out,
+			Meta:         evalMeta(cmd, set),
+			OnPrediction: func(*eval.Prediction) { display.Add(1) },
+		})
+		display.Stop()
+		if cerr := session.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close run store: %w", cerr)
+		}
+		if err != nil {
+			return err
+		}
+		return printResults(cmd.OutOrStdout(), res, o.out)
+	}
+	return cmd
+}
+
+// check rejects flag combinations that would be silently ignored.
+func (o *evalFlags) check(fs *pflag.FlagSet) error {
+	switch {
+	case len(o.tasks) == 0 && o.suite == "":
+		return errors.New("say what to evaluate: --task T[,T...] or --suite in-domain|ood|all")
+	case len(o.tasks) > 0 && o.suite != "":
+		return errors.New("--task and --suite exclude each other")
+	}
+	switch o.mode {
+	case eval.Greedy:
+		for _, name := range []string{"samples", "temperature"} {
+			if fs.Changed(name) {
+				return fmt.Errorf("--%s needs --mode %s (greedy decoding samples once at temperature 0)", name, eval.Majority)
+			}
+		}
+	case eval.Majority:
+		if o.samples < 1 {
+			return fmt.Errorf("--mode %s needs --samples K (K >= 1)", eval.Majority)
+		}
+	default:
+		return fmt.Errorf("--mode %q: want %s or %s", o.mode, eval.Greedy, eval.Majority)
+	}
+	if o.limit < 0 {
+		return fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
+	}
+	if o.concurrency < 1 {
+		return fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency)
+	}
+	if o.maxTokens < 1 {
+		return fmt.Errorf("--max-tokens %d: want 1 or more", o.maxTokens)
+	}
+	return nil
+}
+
+// sources resolves the tasks, checks their split exists, and returns them
+// as eval sources with the number of questions expected (0 when unknown).
+func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Source, int64, error) {
+	names := o.tasks
+	if o.suite != "" {
+		var err error
+		if names, err = reg.Suite(o.suite); err != nil {
+			return nil, 0, fmt.Errorf("--suite: %w", err)
+		}
+	}
+	var (
+		sources []eval.Source
+		total   int64
+		known   = true
+	)
+	for _, name := range names {
+		t, err := reg.Get(strings.TrimSpace(name))
+		if err != nil {
+			return nil, 0, fmt.Errorf("--task: %w", err)
+		}
+		info := t.Info()
+		split := o.split
+		if split == "" {
+			split = info.TestSplit
+		}
+		count, ok := splitCount(info, split)
+		if !ok {
+			var have []string
+			for _, s := range info.Splits {
+				have = append(have, s.Name)
+			}
+			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(have, ", "))
+		}
+		if o.limit > 0 && (count == 0 || count > o.limit) {
+			count = o.limit
+		}
+		known = known && count > 0
+		total += int64(count)
+		sources = append(sources, eval.Source{Name: info.Name, Group: info.Group, Split: split, Examples: t.Examples(ctx, split)})
+	}
+	if !known {
+		total = 0
+	}
+	return sources, total, nil
+}
+
+// splitCount returns the stated size of a task's split.
+func splitCount(info task.Info, split string) (int, bool) {
+	for _, s := range info.Splits {
+		if s.Name == split {
+			return s.Count, true
+		}
+	}
+	return 0, false
+}
+
+// evalMeta is what results.json records about the command: the flags that
+// were set (never the API key), the program version and the hashes of the
+// evaluation prompt templates.
+func evalMeta(cmd *cobra.Command, set *prompts.Set) map[string]any {
+	flags := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name != "api-key" {
+			flags[f.Name] = f.Value.String()
+		}
+	})
+	hashes := map[string]string{}
+	for name, h := range set.Hashes() {
+		if strings.HasPrefix(name, eval.TemplatePrefix) {
+			hashes[name] = h
+		}
+	}
+	return map[string]any{
+		"command":       cmd.CommandPath(),
+		"flags":         flags,
+		"version":       Version,
+		"prompt_hashes": hashes,
+	}
+}
+
+// printResults writes the accuracy table of a finished run.
+func printResults(w io.Writer, res *eval.Results, dir string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "task\tgroup\tn\taccuracy %%\t95%% CI\t\n")
+	for _, name := range res.TaskNames() {
+		t := res.Tasks[name]
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f–%.1f\t\n", name, t.Group, t.N, 100*t.Accuracy, 100*t.CILow, 100*t.CIHigh)
+	}
+	for _, g := range slices.SortedFunc(maps.Keys(res.Groups), eval.CompareGroups) {
+		fmt.Fprintf(tw, "%s average\t\t%d\t%.1f\t\t\n", g, res.Groups[g].N, 100*res.Groups[g].Accuracy)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%s (%s) written to %s\n", res.Model, res.Mode, dir)
+	return err
+}

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/simserver"
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// firstExamples reads the first n examples of a task's test split.
+func firstExamples(t *testing.T, reg *task.Registry, name string, n int) []task.Example {
+	t.Helper()
+	tk, err := reg.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []task.Example
+	for ex, err := range tk.Examples(context.Background(), tk.Info().TestSplit) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ex)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// TestEvalCommandAgainstSimulatedModel runs "regenesis eval" end to end
+// over real task files and checks the accuracy it reports against the
+// simulated model's known greedy correctness.
+func TestEvalCommandAgainstSimulatedModel(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	reg := task.NewRegistry(data)
+	const limit = 25
+	var key []simserver.Entry
+	for _, name := range []string{"gsm8k", "svamp"} {
+		for _, ex := range firstExamples(t, reg, name, limit) {
+			key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+		}
+	}
+	srv := simserver.New(simserver.Config{Seed: 2}, key)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"eval", "--data-dir", data, "--no-download", "--task", "gsm8k,svamp", "--limit", "25",
+		"--model", srv.Model(), "--base-url", ts.URL, "--out", out}
+	code := Main(args, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	res, err := eval.ReadResults(filepath.Join(out, eval.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, name := range []string{"gsm8k", "svamp"} {
+		r := res.Tasks[name]
+		if r == nil || r.N != limit {
+			t.Fatalf("%s: %+v, want %d questions", name, r, limit)
+		}
+		total += r.Correct
+	}
+	wantTotal := 0
+	for _, e := range key {
+		if srv.GreedyCorrect(e.Question) {
+			wantTotal++
+		}
+	}
+	if total != wantTotal {
+		t.Errorf("correct answers = %d, GreedyCorrect says %d", total, wantTotal)
+	}
+	if res.Tasks["gsm8k"].Group != "in-domain" || res.Tasks["svamp"].Group != "ood" || res.Groups["ood"] == nil {
+		t.Errorf("groups wrong: %+v", res.Groups)
+	}
+	if !strings.Contains(stdout.String(), "gsm8k") || !strings.Contains(stdout.String(), "ood average") {
+		t.Errorf("summary lacks the task table:\n%s", stdout.String())
+	}
+	// The same command again replays the run store: no request is sent.
+	before := srv.Stats().Requests
+	stdout2 := new(bytes.Buffer)
+	if code := Main(args, stdout2, &stderr); code != 0 {
+		t.Fatalf("re-run: exit %d\n%s", code, stderr.String())
+	}
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("re-run sent %d requests, want 0 (everything is in OUT/store.db)", n)
+	}
+	if stdout2.String() != stdout.String() {
+		t.Errorf("re-run printed\n%s\nfirst run printed\n%s", stdout2.String(), stdout.String())
+	}
+	b, err := json.Marshal(res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"eval/number"`) {
+		t.Errorf("config lacks the prompt hashes: %s", b)
+	}
+}
+
+func TestEvalCommandErrors(t *testing.T) {
+	data := sharedDataDir(t)
+	base := []string{"eval", "--data-dir", data, "--no-download", "--model", "m", "--base-url", "http://127.0.0.1:1", "--out", t.TempDir()}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"nothing to evaluate", nil, "--task T[,T...] or --suite"},
+		{"task and suite", []string{"--task", "gsm8k", "--suite", "ood"}, "exclude each other"},
+		{"samples with greedy", []string{"--task", "gsm8k", "--samples", "4"}, "--samples needs --mode maj"},
+		{"maj without samples", []string{"--task", "gsm8k", "--mode", "maj"}, "needs --samples K"},
+		{"unknown mode", []string{"--task", "gsm8k", "--mode", "beam"}, `--mode "beam"`},
+		{"unknown task", []string{"--task", "gsm9k"}, "gsm9k"},
+		{"unknown suite", []string{"--suite", "odd"}, `unknown suite "odd"`},
+		{"missing split", []string{"--task", "gsm8k", "--split", "validation"}, `task gsm8k has no split "validation" (it has: `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(append(append([]string{}, base...), tt.args...), &stdout, &stderr)
+			if code == 0 || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want failure mentioning %q", code, stderr.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestReportCommand(t *testing.T) {
+	dirs := []string{"../report/testdata/base", "../report/testdata/regenesis"}
+	var stdout, stderr bytes.Buffer
+	if code := Main(append([]string{"report", "--baseline", dirs[0]}, dirs...), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "| llama-3-8b-regenesis | greedy | 60.0 (±0.0) | 70.0 (+20.0) |") {
+		t.Errorf("Markdown lacks the expected row:\n%s", stdout.String())
+	}
+	out := filepath.Join(t.TempDir(), "cmp")
+	stdout.Reset()
+	if code := Main(append([]string{"report", "--baseline", dirs[0], "--out", out}, dirs...), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, p := range []string{out + ".md", out + ".html"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package eval
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// File names written into Options.OutDir.
+const (
+	ResultsFile     = "results.json"
+	PredictionsFile = "predictions.jsonl"
+)
+
+// TaskResult is the score of one task.
+type TaskResult struct {
+	Group string `json:"group"`
+	Split string `json:"split,omitempty"`
+	// N is the number of scored questions (those with a gold answer).
+	N        int     `json:"n"`
+	Correct  int     `json:"correct"`
+	NoAnswer int     `json:"no_answer"`
+	Accuracy float64 `json:"accuracy"`
+	Mode     string  `json:"mode"`
+	CILow    float64 `json:"ci_low"`
+	CIHigh   float64 `json:"ci_high"`
+	// Unlabeled counts questions without a gold answer, which are written
+	// to predictions.jsonl but not scored.
+	Unlabeled int `json:"unlabeled,omitempty"`
+}
+
+// GroupResult is the unweighted mean accuracy over a group's tasks, the
+// average the paper reports.
+type GroupResult struct {
+	Tasks    []string `json:"tasks"`
+	N        int      `json:"n"`
+	Accuracy float64  `json:"accuracy"`
+}
+
+// Usage counts the tokens of the run, served from the store or not.
+type Usage struct {
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	// CachedQuestions counts questions answered entirely from the store.
+	CachedQuestions int `json:"cached_questions"`
+}
+
+// Results is the content of results.json.
+type Results struct {
+	Model       string                  `json:"model"`
+	Split       string                  `json:"split"`
+	Limit       int                     `json:"limit,omitempty"`
+	Mode        string                  `json:"mode"`
+	Samples     int                     `json:"samples"`
+	Temperature float64                 `json:"temperature"`
+	TopP        float64                 `json:"top_p"`
+	MaxTokens   int                     `json:"max_tokens"`
+	Seed        int64                   `json:"seed"`
+	Tasks       map[string]*TaskResult  `json:"tasks"`
+	Groups      map[string]*GroupResult `json:"groups"`
+	Usage       Usage                   `json:"usage"`
+	WallSeconds float64                 `json:"wall_seconds"`
+	Config      map[string]any          `json:"config,omitempty"`
+}
+
+// newResults returns empty results for o, with every task present even if
+// it turns out to have no questions.
+func newResults(o *Options) *Results {
+	r := &Results{
+		Model:       o.Model,
+		Split:       o.Split,
+		Limit:       o.Limit,
+		Mode:        o.ModeLabel(),
+		Samples:     o.Samples,
+		Temperature: o.Temperature,
+		TopP:        o.TopP,
+		MaxTokens:   o.MaxTokens,
+		Seed:        o.Seed,
+		Tasks:       make(map[string]*TaskResult, len(o.Sources)),
+		Groups:      map[string]*GroupResult{},
+		Config:      o.Meta,
+	}
+	for _, s := range o.Sources {
+		r.Tasks[s.Name] = &TaskResult{Group: string(s.Group), Split: s.Split, Mode: r.Mode}
+	}
+	return r
+}
+
+// add counts one prediction.
+func (r *Results) add(p *Prediction) {
+	t := r.Tasks[p.Task]
+	r.Usage.PromptTokens += p.PromptTokens
+	r.Usage.CompletionTokens += p.CompletionTokens
+	if p.Cached {
+		r.Usage.CachedQuestions++
+	}
+	switch p.Verdict {
+	case Unchecked:
+		t.Unlabeled++
+		return
+	case Correct:
+		t.Correct++
+	case NoAnswer:
+		t.NoAnswer++
+	}
+	t.N++
+}
+
+// finish computes accuracies, intervals and group averages.
+func (r *Results) finish() {
+	byGroup := map[string][]string{}
+	for name, t := range r.Tasks {
+		if t.N > 0 {
+			t.Accuracy = float64(t.Correct) / float64(t.N)
+		}
+		t.CILow, t.CIHigh = Wilson(t.Correct, t.N)
+		if t.Group != "" && t.N > 0 {
+			byGroup[t.Group] = append(byGroup[t.Group], name)
+		}
+	}
+	r.Groups = make(map[string]*GroupResult, len(byGroup))
+	for g, names := range byGroup {
+		slices.Sort(names)
+		gr := &GroupResult{Tasks: names}
+		for _, name := range names {
+			gr.N += r.Tasks[name].N
+			gr.Accuracy += r.Tasks[name].Accuracy
+		}
+		gr.Accuracy /= float64(len(names))
+		r.Groups[g] = gr
+	}
+}
+
+// TaskNames returns the task names ordered by group (in-domain, ood, then
+// others alphabetically) and by name within a group.
+func (r *Results) TaskNames() []string {
+	names := make([]string, 0, len(r.Tasks))
+	for name := range r.Tasks {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(CompareGroups(r.Tasks[a].Group, r.Tasks[b].Group), cmp.Compare(a, b))
+	})
+	return names
+}
+
+// CompareGroups orders group names: in-domain, ood, then the others by name.
+func CompareGroups(a, b string) int {
+	rank := func(g string) int {
+		switch g {
+		case "in-domain":
+			return 0
+		case "ood":
+			return 1
+		}
+		return 2
+	}
+	return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b))
+}
+
+// ReadResults reads a results.json file.
+func ReadResults(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	var r Results
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("eval: %s: %w", path, err)
+	}
+	if r.Model == "" {
+		return nil, fmt.Errorf("eval: %s: field \"model\" is missing", path)
+	}
+	for name, t := range r.Tasks {
+		if t == nil {
+			return nil, fmt.Errorf("eval: %s: tasks.%s is null", path, name)
+		}
+	}
+	return &r, nil
+}
+
+// writeResults writes r to dir/results.json atomically.
+func writeResults(dir string, r *Results) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("eval: encode results: %w", err)
+	}
+	b = append(b, '\n')
+	path := filepath.Join(dir, ResultsFile)
+	tmp, err := os.CreateTemp(dir, ResultsFile+".*")
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("eval: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("eval: write %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("eval: %w", err)
+	}
+	return nil
+}

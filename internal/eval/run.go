@@ -1,0 +1,187 @@
+// Package eval scores models on benchmark tasks zero-shot, with greedy
+// decoding or self-consistency (majority vote over K samples), and writes
+// results.json (accuracy per task with Wilson 95% intervals and group
+// averages) and predictions.jsonl (every generation, its extracted answer
+// and verdict, in input order).
+//
+// Questions of all tasks flow through one bounded pool: there is no barrier
+// between tasks, and memory stays flat with the number of questions.
+package eval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// job is one question on its way to a worker; seq is its output position.
+type job struct {
+	seq int
+	src *Source
+	ex  task.Example
+}
+
+// scored is a finished question.
+type scored struct {
+	seq int
+	p   *Prediction
+}
+
+// Run evaluates every example of opts.Sources and writes results.json and
+// predictions.jsonl into opts.OutDir. It returns the results it wrote.
+//
+// An error of the completer (after its own retries) or a cancelled ctx
+// stops the run without writing results.json; with a store-backed
+// completer, running the same evaluation again replays what finished.
+func Run(ctx context.Context, opts Options) (*Results, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	// A results.json from an earlier run would describe other predictions
+	// until this run finishes.
+	if err := os.Remove(filepath.Join(o.OutDir, ResultsFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	start := time.Now()
+	predPath := filepath.Join(o.OutDir, PredictionsFile)
+	f, err := os.Create(predPath)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+
+	res := newResults(&o)
+	out := bufio.NewWriterSize(f, 1<<16)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	emit := func(p *Prediction) error {
+		if err := enc.Encode(p); err != nil {
+			return fmt.Errorf("eval: write %s: %w", predPath, err)
+		}
+		res.add(p)
+		if o.OnPrediction != nil {
+			o.OnPrediction(p)
+		}
+		return nil
+	}
+	// On an error, the lines written so far are still flushed whole.
+	err = o.pipeline(ctx, emit)
+	if ferr := out.Flush(); ferr != nil && err == nil {
+		err = fmt.Errorf("eval: write %s: %w", predPath, ferr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("eval: write %s: %w", predPath, err)
+	}
+	res.finish()
+	res.WallSeconds = time.Since(start).Seconds()
+	if err := writeResults(o.OutDir, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// pipeline streams the examples of every source through o.Concurrency
+// workers and calls emit once per question, in input order, from one
+// goroutine. At most a window of questions is between the reader and emit,
+// so memory does not grow with the number of questions.
+func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	window := make(chan struct{}, 4*o.Concurrency)
+	jobs := make(chan job)
+	done := make(chan scored, o.Concurrency)
+
+	g.Go(func() error {
+		defer close(jobs)
+		seq := 0
+		for i := range o.Sources {
+			src := &o.Sources[i]
+			read := 0
+			for ex, err := range src.Examples {
+				if o.Limit > 0 && read == o.Limit {
+					break
+				}
+				read++
+				if err != nil {
+					return fmt.Errorf("eval: task %s: %w", src.Name, err)
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				select {
+				case window <- struct{}{}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				select {
+				case jobs <- job{seq: seq, src: src, ex: ex}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				seq++
+			}
+		}
+		return nil
+	})
+
+	var workers sync.WaitGroup
+	for range o.Concurrency {
+		workers.Add(1)
+		g.Go(func() error {
+			defer workers.Done()
+			for j := range jobs {
+				p, err := o.predict(gctx, j.src, j.ex)
+				if err != nil {
+					return fmt.Errorf("eval: %w", err)
+				}
+				select {
+				case done <- scored{seq: j.seq, p: p}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		workers.Wait()
+		close(done)
+	}()
+
+	g.Go(func() error {
+		pending := make(map[int]*Prediction, cap(window))
+		next := 0
+		for s := range done {
+			pending[s.seq] = s.p
+			for p, ok := pending[next]; ok; p, ok = pending[next] {
+				delete(pending, next)
+				next++
+				<-window
+				if err := emit(p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}

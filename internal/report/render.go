@@ -1,0 +1,104 @@
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options configures Build.
+type Options struct {
+	// Dirs are the evaluation directories, one row each, in this order.
+	Dirs []string
+	// Labels, when given, name the rows of Dirs in order (empty entries keep
+	// the default: the model name, with the mode when not greedy).
+	Labels []string
+	// Baseline is the directory of the baseline run, or "".
+	Baseline string
+	// Load bounds the predictions kept for the HTML page.
+	Load LoadOptions
+}
+
+// Build loads the runs and compares them. It returns the comparison and
+// every run, the baseline first when there is one.
+func Build(opts Options) (*Comparison, []*Run, error) {
+	if len(opts.Dirs) == 0 {
+		return nil, nil, fmt.Errorf("report: no evaluation directories given")
+	}
+	if len(opts.Labels) > len(opts.Dirs) {
+		return nil, nil, fmt.Errorf("report: %d labels for %d directories", len(opts.Labels), len(opts.Dirs))
+	}
+	var runs []*Run
+	baseLabel := ""
+	for i, dir := range opts.Dirs {
+		if opts.Baseline != "" && filepath.Clean(dir) == filepath.Clean(opts.Baseline) {
+			if i < len(opts.Labels) {
+				baseLabel = opts.Labels[i]
+			}
+			continue // the baseline is its own row
+		}
+		r, err := Load(dir, opts.Load)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i < len(opts.Labels) && opts.Labels[i] != "" {
+			r.Label = opts.Labels[i]
+		}
+		runs = append(runs, r)
+	}
+	var base *Run
+	all := runs
+	if opts.Baseline != "" {
+		var err error
+		if base, err = Load(opts.Baseline, opts.Load); err != nil {
+			return nil, nil, err
+		}
+		if baseLabel != "" {
+			base.Label = baseLabel
+		}
+		all = append([]*Run{base}, runs...)
+	}
+	UniqueLabels(all)
+	return Compare(runs, base), all, nil
+}
+
+// WriteFiles writes the comparison as base.md and base.html, where base is
+// out without a .md or .html extension, and returns the two paths.
+func WriteFiles(out string, c *Comparison, runs []*Run, opts HTMLOptions) (mdPath, htmlPath string, err error) {
+	base := out
+	for _, ext := range []string{".md", ".html", ".htm"} {
+		if strings.EqualFold(filepath.Ext(base), ext) {
+			base = strings.TrimSuffix(base, filepath.Ext(base))
+		}
+	}
+	if dir := filepath.Dir(base); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", "", fmt.Errorf("report: %w", err)
+		}
+	}
+	mdPath, htmlPath = base+".md", base+".html"
+	if err := writeFile(mdPath, func(f *os.File) error { return c.Markdown(f) }); err != nil {
+		return "", "", err
+	}
+	if err := writeFile(htmlPath, func(f *os.File) error { return HTML(f, c, runs, opts) }); err != nil {
+		return "", "", err
+	}
+	return mdPath, htmlPath, nil
+}
+
+// writeFile creates path and fills it with write.
+func writeFile(path string, write func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("report: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("report: write %s: %w", path, err)
+	}
+	return nil
+}
