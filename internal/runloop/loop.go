@@ -1,0 +1,198 @@
+package runloop
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/train"
+)
+
+// Invoker runs one regenesis subcommand in-process, args without the
+// program name (e.g. ["export", "runs/x/round-1/synth", "--format", "messages"]).
+type Invoker func(ctx context.Context, args []string) error
+
+// Options configures Run.
+type Options struct {
+	// Invoke runs the subcommands.
+	Invoke Invoker
+	// Log receives one line per step; nil discards.
+	Log io.Writer
+	// Rounds, when positive, overrides Config.Rounds.
+	Rounds int
+}
+
+// Run runs the loop of cfg, skipping the steps the state file marks as
+// finished with the same arguments. Once a step runs, every later step
+// runs too (cheaply, from its own store), since its inputs may have changed.
+func Run(ctx context.Context, cfg *Config, o Options) error {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	dir := cfg.Dir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	st, err := loadState(dir)
+	if err != nil {
+		return err
+	}
+	rounds := cfg.Rounds
+	if o.Rounds > 0 {
+		rounds = o.Rounds
+	}
+	r := &runner{cfg: cfg, dir: dir, st: st, invoke: o.Invoke, log: log}
+	return r.run(ctx, rounds)
+}
+
+type runner struct {
+	cfg    *Config
+	dir    string
+	st     *State
+	invoke Invoker
+	log    io.Writer
+	// dirty is set once a step has run: every later step runs as well.
+	dirty bool
+}
+
+func (r *runner) run(ctx context.Context, rounds int) error {
+	generator := generatorOf{model: r.cfg.Synthesize.Model, baseURL: r.cfg.Server.BaseURL}
+	trainBase := r.cfg.Train.BaseModel
+	var evalDirs []string
+
+	if err := os.MkdirAll(filepath.Join(r.dir, "report"), 0o755); err != nil {
+		return fmt.Errorf("run directory: %w", err)
+	}
+	baseEval := filepath.Join(r.dir, "eval", "base")
+	if err := r.step(ctx, "eval-base", evalArgs(r.cfg, r.cfg.Server.BaseURL, r.cfg.Synthesize.Model, baseEval), nil); err != nil {
+		return err
+	}
+	evalDirs = append(evalDirs, baseEval)
+
+	for round := 1; round <= rounds; round++ {
+		rd := filepath.Join(r.dir, fmt.Sprintf("round-%d", round))
+		synthDir := filepath.Join(rd, "synth")
+		modelDir := filepath.Join(rd, "model")
+		id := func(s string) string { return fmt.Sprintf("round-%d/%s", round, s) }
+
+		err := r.servedStep(ctx, id("synthesize"), generator, round, "generator", func(baseURL, model string) []string {
+			return synthArgs(r.cfg, baseURL, model, synthDir)
+		})
+		if err != nil {
+			return err
+		}
+		for _, f := range r.cfg.Export.Formats {
+			if err := r.step(ctx, id("export-"+f), exportArgs(r.cfg, synthDir, f), nil); err != nil {
+				return err
+			}
+		}
+		// An openai job left running by an interrupted run is followed, not
+		// started again.
+		var follow []string
+		if res, err := train.ReadResult(modelDir); err == nil && res.Engine == train.EngineOpenAI && res.JobID != "" && res.Status == "running" {
+			follow = []string{"--follow", res.JobID}
+		}
+		err = r.step(ctx, id("train"), trainArgs(r.cfg, trainBase, synthDir, modelDir), func() (string, error) {
+			res, err := train.ReadResult(modelDir)
+			if err != nil {
+				return "", fmt.Errorf("reading the training result: %w", err)
+			}
+			if res.Model == "" {
+				return "", fmt.Errorf("training in %s finished without a model (status %s)", modelDir, res.Status)
+			}
+			return res.Model, nil
+		}, follow...)
+		if err != nil {
+			return err
+		}
+		trained := r.st.Steps[id("train")].Model
+
+		evalDir := filepath.Join(rd, "eval")
+		tg := generatorOf{model: trained, trained: true, round: round}
+		err = r.servedStep(ctx, id("eval"), tg, round, "trained model", func(baseURL, model string) []string {
+			return evalArgs(r.cfg, baseURL, model, evalDir)
+		})
+		if err != nil {
+			return err
+		}
+		evalDirs = append(evalDirs, evalDir)
+		if err := r.step(ctx, id("report"), reportArgs(r.cfg, evalDirs, filepath.Join(r.dir, "report", "report")), nil); err != nil {
+			return err
+		}
+		generator = tg
+		if r.cfg.Train.Continue {
+			trainBase = trained
+		}
+	}
+	fmt.Fprintf(r.log, "run finished: report in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
+	return nil
+}
+
+// generatorOf is a model to query: the configured generator at its
+// server, or a trained model reached through Serve.
+type generatorOf struct {
+	model, baseURL string
+	trained        bool
+	// round is the round that trained the model, for {round}.
+	round int
+}
+
+// servedStep runs step id, whose arguments args builds from the base URL
+// and name under which g is served, starting and stopping the trained
+// model's server around it when needed. A finished step starts nothing.
+func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round int, what string, args func(baseURL, model string) []string) error {
+	if !g.trained {
+		return r.step(ctx, id, args(g.baseURL, g.model), nil)
+	}
+	s := r.cfg.Serve
+	name := expand(s.Model, g.model, g.model, g.round)
+	if _, ok := r.st.done(id, args(s.BaseURL, name)); ok && !r.dirty {
+		return r.step(ctx, id, args(s.BaseURL, name), nil)
+	}
+	fmt.Fprintf(r.log, "serving the %s %s\n", what, g.model)
+	logPath := filepath.Join(r.dir, fmt.Sprintf("round-%d", round), "serve-"+strings.ReplaceAll(what, " ", "-")+".log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return err
+	}
+	sv, err := serveModel(ctx, s, g.model, g.round, logPath, r.log)
+	if err != nil {
+		return fmt.Errorf("step %s: serving the %s: %w", id, what, err)
+	}
+	serr := r.step(ctx, id, args(sv.baseURL, sv.name), nil)
+	if err := sv.stop(); err != nil && serr == nil {
+		return err
+	}
+	return serr
+}
+
+// step runs the subcommand args as step id unless it finished with the
+// same args before. record, when set, returns the model the step made.
+// extra is appended when the step runs but is not part of what is compared.
+func (r *runner) step(ctx context.Context, id string, args []string, record func() (string, error), extra ...string) error {
+	if rec, ok := r.st.done(id, args); ok && !r.dirty {
+		fmt.Fprintf(r.log, "%s: done (%s)\n", id, rec.Finished.Format(time.RFC3339))
+		return nil
+	}
+	r.dirty = true
+	run := append(slices.Clip(args), extra...)
+	fmt.Fprintf(r.log, "%s: regenesis %s\n", id, train.ShellQuote(run))
+	if err := r.invoke(ctx, run); err != nil {
+		return fmt.Errorf("step %s: %w", id, err)
+	}
+	rec := StepRecord{Args: args, Finished: time.Now().UTC().Truncate(time.Second)}
+	if record != nil {
+		m, err := record()
+		if err != nil {
+			return fmt.Errorf("step %s: %w", id, err)
+		}
+		rec.Model = m
+	}
+	r.st.Steps[id] = rec
+	return r.st.save(r.dir)
+}

@@ -1,0 +1,122 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// lfDatasetName is the dataset's name in dataset_info.json.
+const lfDatasetName = "regenesis"
+
+// lfDatasetInfo is one dataset_info.json entry. The role tags are written
+// out in full: mismatched tags are LLaMA-Factory's most common data error.
+type lfDatasetInfo struct {
+	FileName   string            `json:"file_name"`
+	Formatting string            `json:"formatting"`
+	Columns    map[string]string `json:"columns"`
+	Tags       lfTags            `json:"tags"`
+}
+
+type lfTags struct {
+	RoleTag      string `json:"role_tag"`
+	ContentTag   string `json:"content_tag"`
+	UserTag      string `json:"user_tag"`
+	AssistantTag string `json:"assistant_tag"`
+	SystemTag    string `json:"system_tag"`
+}
+
+// lfConfig is the `llamafactory-cli train` file.
+type lfConfig struct {
+	ModelNameOrPath string  `yaml:"model_name_or_path"`
+	Stage           string  `yaml:"stage"`
+	DoTrain         bool    `yaml:"do_train"`
+	FinetuningType  string  `yaml:"finetuning_type"`
+	LoRARank        int     `yaml:"lora_rank,omitempty"`
+	LoRAAlpha       int     `yaml:"lora_alpha,omitempty"`
+	LoRADropout     pyFloat `yaml:"lora_dropout,omitempty"`
+	LoRATarget      string  `yaml:"lora_target,omitempty"`
+	Dataset         string  `yaml:"dataset"`
+	DatasetDir      string  `yaml:"dataset_dir"`
+	Template        string  `yaml:"template,omitempty"`
+	CutoffLen       int     `yaml:"cutoff_len"`
+	TrainOnPrompt   bool    `yaml:"train_on_prompt"`
+	OverwriteCache  bool    `yaml:"overwrite_cache"`
+	OutputDir       string  `yaml:"output_dir"`
+	NumTrainEpochs  pyFloat `yaml:"num_train_epochs"`
+	LearningRate    pyFloat `yaml:"learning_rate"`
+	LRSchedulerType string  `yaml:"lr_scheduler_type"`
+	WarmupRatio     pyFloat `yaml:"warmup_ratio"`
+	WeightDecay     pyFloat `yaml:"weight_decay"`
+	BatchSize       int     `yaml:"per_device_train_batch_size"`
+	GradAccum       int     `yaml:"gradient_accumulation_steps"`
+	BF16            bool    `yaml:"bf16"`
+	DisableGradCkpt bool    `yaml:"disable_gradient_checkpointing"`
+	Seed            int     `yaml:"seed"`
+	LoggingSteps    int     `yaml:"logging_steps"`
+	SaveStrategy    string  `yaml:"save_strategy"`
+	ReportTo        string  `yaml:"report_to"`
+}
+
+func planLlamaFactory(o *Options, p *Plan) error {
+	if o.AccelerateConfig != "" {
+		return fmt.Errorf("--accelerate-config is not used by llamafactory: put deepspeed settings in its config through --extra-arg deepspeed=FILE and launch with FORCE_TORCHRUN=1")
+	}
+	dataDir := filepath.Dir(p.Data)
+	info := map[string]lfDatasetInfo{lfDatasetName: {
+		FileName:   filepath.Base(p.Data),
+		Formatting: "sharegpt",
+		Columns:    map[string]string{"messages": "messages"},
+		Tags: lfTags{RoleTag: "role", ContentTag: "content", UserTag: "user",
+			AssistantTag: "assistant", SystemTag: "system"},
+	}}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	infoPath := filepath.Join(dataDir, "dataset_info.json")
+	if err := os.WriteFile(infoPath, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", infoPath, err)
+	}
+	h := o.Hyper
+	c := lfConfig{
+		ModelNameOrPath: o.BaseModel,
+		Stage:           "sft",
+		DoTrain:         true,
+		FinetuningType:  "full",
+		Dataset:         lfDatasetName,
+		DatasetDir:      dataDir,
+		Template:        o.Template,
+		CutoffLen:       h.MaxLength,
+		OverwriteCache:  true,
+		OutputDir:       o.Output,
+		NumTrainEpochs:  pyFloat(h.Epochs),
+		LearningRate:    pyFloat(h.LR),
+		LRSchedulerType: h.Scheduler,
+		WarmupRatio:     pyFloat(h.Warmup),
+		WeightDecay:     pyFloat(h.WeightDecay),
+		BatchSize:       h.BatchSize,
+		GradAccum:       h.GradAccum,
+		BF16:            h.BF16,
+		DisableGradCkpt: !h.GradCkpt,
+		Seed:            h.Seed,
+		LoggingSteps:    10,
+		SaveStrategy:    "epoch",
+		ReportTo:        "none",
+	}
+	if h.LoRA {
+		c.FinetuningType, c.LoRARank, c.LoRAAlpha, c.LoRADropout, c.LoRATarget = "lora", h.LoRARank, h.LoRAAlpha, pyFloat(h.LoRADropout), "all"
+	}
+	path := filepath.Join(p.WorkDir, "llamafactory_sft.yaml")
+	header := fmt.Sprintf("LLaMA-Factory SFT config written by regenesis for %d examples.\nRun: llamafactory-cli train %s", p.Stats.Examples, path)
+	if o.Template == "" {
+		header += "\nNo template is set: LLaMA-Factory then uses the tokenizer's chat template."
+	}
+	if err := writeYAML(path, header, c); err != nil {
+		return err
+	}
+	p.Files = append(p.Files, infoPath, path)
+	p.Command = append([]string{"llamafactory-cli", "train", path}, o.ExtraArgs...)
+	return nil
+}

@@ -1,0 +1,86 @@
+package train
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WorkDirName is the directory under --output that holds an engine's
+// dataset, configs and the result record.
+const WorkDirName = "regenesis-train"
+
+// Plan is what an engine was given: the files written and the command
+// that trains.
+type Plan struct {
+	Engine  string
+	WorkDir string
+	// Data is the training data file written for the engine.
+	Data  string
+	Stats DataStats
+	// Files are the configs and scripts written besides Data.
+	Files []string
+	// Command is the argv that trains; empty for openai.
+	Command []string
+	// Model is where the trained model (or LoRA adapter) will be.
+	Model string
+}
+
+// Prepare writes the training data and the engine's configs under
+// Output/regenesis-train and returns the plan. It runs nothing.
+func Prepare(o Options) (*Plan, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if err := o.absPaths(); err != nil {
+		return nil, err
+	}
+	src, err := SourceFile(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Engine: o.Engine, WorkDir: filepath.Join(o.Output, WorkDirName), Model: o.Output}
+	if err := os.MkdirAll(p.WorkDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", p.WorkDir, err)
+	}
+	format := formatMessages
+	if o.Engine == EngineTRL {
+		format = formatPromptCompletion
+	}
+	p.Data = filepath.Join(p.WorkDir, "data", "train.jsonl")
+	if p.Stats, err = writeData(src, p.Data, format); err != nil {
+		return nil, err
+	}
+	switch o.Engine {
+	case EngineHF:
+		err = planHF(&o, p)
+	case EngineTRL:
+		err = planTRL(&o, p)
+	case EngineLlamaFactory:
+		err = planLlamaFactory(&o, p)
+	case EngineAxolotl:
+		err = planAxolotl(&o, p)
+	case EngineOpenAI:
+		// The openai engine uploads Data; there is nothing else to write.
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// absPaths makes the local paths absolute, so that the printed command runs
+// from any directory.
+func (o *Options) absPaths() error {
+	for _, p := range []*string{&o.Data, &o.Output, &o.AccelerateConfig} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return fmt.Errorf("resolving %s: %w", *p, err)
+		}
+		*p = abs
+	}
+	return nil
+}

@@ -1,0 +1,183 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// Requirement is a Python distribution an engine needs, with the oldest
+// version known to work.
+type Requirement struct {
+	Dist string
+	Min  string
+}
+
+// minPython is the oldest Python the script supports.
+const minPython = "3.9"
+
+// Requirements lists the Python distributions an engine needs.
+func Requirements(engine string, lora bool) []Requirement {
+	var rs []Requirement
+	switch engine {
+	case EngineHF:
+		rs = []Requirement{{"torch", "2.1"}, {"transformers", "4.41"}, {"accelerate", "0.30"}}
+	case EngineTRL:
+		// completion_only_loss and max_length arrived in TRL 0.20.
+		rs = []Requirement{{"torch", "2.1"}, {"transformers", "4.41"}, {"accelerate", "0.30"}, {"trl", "0.20"}}
+	case EngineLlamaFactory:
+		rs = []Requirement{{"torch", "2.1"}, {"transformers", "4.41"}, {"llamafactory", "0.9.0"}}
+	case EngineAxolotl:
+		// The `axolotl train` command arrived in 0.8.
+		rs = []Requirement{{"torch", "2.1"}, {"transformers", "4.41"}, {"accelerate", "0.30"}, {"axolotl", "0.8.0"}}
+	default:
+		return nil
+	}
+	if lora {
+		rs = append(rs, Requirement{"peft", "0.10"})
+	}
+	return rs
+}
+
+// tool is the executable an engine's command starts.
+func tool(engine string) string {
+	switch engine {
+	case EngineHF:
+		return "accelerate"
+	case EngineTRL:
+		return "trl"
+	case EngineLlamaFactory:
+		return "llamafactory-cli"
+	case EngineAxolotl:
+		return "axolotl"
+	}
+	return ""
+}
+
+// probe is what the script's --versions mode prints.
+type probe struct {
+	Python   string             `json:"python"`
+	Packages map[string]*string `json:"packages"`
+}
+
+// checkPackages runs the script's --versions probe and reports every
+// missing or too old distribution in one error.
+func checkPackages(ctx context.Context, python, scriptPath string, reqs []Requirement) error {
+	if _, err := exec.LookPath(python); err != nil {
+		return fmt.Errorf("python interpreter %q not found: install Python %s or later, or pass --python: %w", python, minPython, err)
+	}
+	args := []string{scriptPath, "--versions"}
+	for _, r := range reqs {
+		args = append(args, r.Dist)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, python, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("probing Python packages with %s: %w: %s", python, err, strings.TrimSpace(stderr.String()))
+	}
+	var p probe
+	if err := json.Unmarshal(bytes.TrimSpace(out), &p); err != nil {
+		return fmt.Errorf("probing Python packages with %s: unreadable answer %q: %w", python, out, err)
+	}
+	if versionLess(p.Python, minPython) {
+		return fmt.Errorf("%s is Python %s; the training script needs %s or later", python, p.Python, minPython)
+	}
+	var problems, install []string
+	for _, r := range reqs {
+		v := p.Packages[r.Dist]
+		switch {
+		case v == nil:
+			problems = append(problems, fmt.Sprintf("%s is not installed (need >= %s)", r.Dist, r.Min))
+		case versionLess(*v, r.Min):
+			problems = append(problems, fmt.Sprintf("%s %s is too old (need >= %s)", r.Dist, *v, r.Min))
+		default:
+			continue
+		}
+		install = append(install, fmt.Sprintf("'%s>=%s'", r.Dist, r.Min))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("python packages for %s: %s; install with: %s -m pip install %s",
+			python, strings.Join(problems, "; "), python, strings.Join(install, " "))
+	}
+	return nil
+}
+
+// versionLess reports whether version a is older than b, comparing the
+// leading numeric components ("2.4.0+cu121" reads as 2.4.0, "0.9.1rc1" as 0.9.1).
+func versionLess(a, b string) bool {
+	x, y := versionParts(a), versionParts(b)
+	for i := range max(len(x), len(y)) {
+		var p, q int
+		if i < len(x) {
+			p = x[i]
+		}
+		if i < len(y) {
+			q = y[i]
+		}
+		if p != q {
+			return p < q
+		}
+	}
+	return false
+}
+
+func versionParts(v string) []int {
+	var parts []int
+	for f := range strings.SplitSeq(v, ".") {
+		end := 0
+		for end < len(f) && f[end] >= '0' && f[end] <= '9' {
+			end++
+		}
+		if end == 0 {
+			break
+		}
+		n, _ := strconv.Atoi(f[:end])
+		parts = append(parts, n)
+		if end < len(f) {
+			break
+		}
+	}
+	return parts
+}
+
+// checkTemplate runs the script's --check mode on the source data: the
+// tokenizer has a chat template, every example renders with a prompt that
+// is a prefix of the conversation, and fits the maximum length.
+func checkTemplate(ctx context.Context, o *Options, scriptPath, source string, log io.Writer) error {
+	args := []string{scriptPath, "--check", "--data", source, "--model", o.BaseModel,
+		"--max-length", strconv.Itoa(o.Hyper.MaxLength)}
+	if o.Tokenizer != "" {
+		args = append(args, "--tokenizer", o.Tokenizer)
+	}
+	if o.DropLong {
+		args = append(args, "--drop-long")
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, o.python(), args...)
+	cmd.Stdout = log
+	cmd.Stderr = io.MultiWriter(log, &stderr)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 2 {
+			return fmt.Errorf("preflight check of %s with the tokenizer of %s: %s", source, o.BaseModel, lastLine(stderr.String()))
+		}
+		return fmt.Errorf("preflight check (%s): %w: %s", ShellQuote(append([]string{o.python()}, args...)), err, lastLine(stderr.String()))
+	}
+	return nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.TrimPrefix(s, "error: ")
+}

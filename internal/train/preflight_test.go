@@ -1,0 +1,219 @@
+package train
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestVersionLess(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"2.4.0+cu121", "2.1", false},
+		{"2.0.1", "2.1", true},
+		{"4.41.0", "4.41", false},
+		{"0.9.1rc1", "0.9.0", false},
+		{"0.19.1", "0.20", true},
+		{"0.20.0.dev0", "0.20", false},
+		{"3.8.10", "3.9", true},
+		{"10.0", "9.9", false},
+	}
+	for _, tt := range tests {
+		if got := versionLess(tt.a, tt.b); got != tt.want {
+			t.Errorf("versionLess(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestRequirements(t *testing.T) {
+	dists := func(rs []Requirement) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Dist)
+		}
+		return out
+	}
+	tests := []struct {
+		engine string
+		lora   bool
+		want   []string
+	}{
+		{EngineHF, false, []string{"torch", "transformers", "accelerate"}},
+		{EngineHF, true, []string{"torch", "transformers", "accelerate", "peft"}},
+		{EngineTRL, false, []string{"torch", "transformers", "accelerate", "trl"}},
+		{EngineLlamaFactory, true, []string{"torch", "transformers", "llamafactory", "peft"}},
+		{EngineAxolotl, false, []string{"torch", "transformers", "accelerate", "axolotl"}},
+		{EngineOpenAI, false, nil},
+	}
+	for _, tt := range tests {
+		if got := dists(Requirements(tt.engine, tt.lora)); !slices.Equal(got, tt.want) {
+			t.Errorf("Requirements(%s, lora=%v) = %v, want %v", tt.engine, tt.lora, got, tt.want)
+		}
+	}
+}
+
+// fakeBin writes executables standing in for python3 and the engines'
+// commands into a directory put first on PATH. The fake python answers
+// --versions with $FAKE_VERSIONS and --check with $FAKE_CHECK; the engine
+// commands record their arguments in $FAKE_LOG.
+func fakeBin(t *testing.T) (dir, log string) {
+	t.Helper()
+	dir = t.TempDir()
+	log = filepath.Join(dir, "calls.log")
+	python := `#!/bin/sh
+case "$2" in
+--versions) echo "$FAKE_VERSIONS" ;;
+--check) echo "$*" >> "$FAKE_LOG"; [ -z "$FAKE_CHECK" ] && exit 0; echo "error: $FAKE_CHECK" >&2; exit 2 ;;
+esac
+`
+	tool := "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> \"$FAKE_LOG\"\necho trained\n"
+	for name, body := range map[string]string{"python3": python, "accelerate": tool, "trl": tool, "llamafactory-cli": tool, "axolotl": tool} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("FAKE_LOG", log)
+	t.Setenv("FAKE_CHECK", "")
+	return dir, log
+}
+
+const allInstalled = `{"python":"3.11.7","packages":{"torch":"2.4.0+cu121","transformers":"4.46.0","accelerate":"1.0.1","peft":"0.13.2","trl":"0.24.0","llamafactory":"0.9.3","axolotl":"0.9.0"}}`
+
+func TestRunPreflight(t *testing.T) {
+	tests := []struct {
+		name     string
+		engine   string
+		lora     bool
+		versions string
+		check    string
+		wantErr  string
+	}{
+		{"hf ready", EngineHF, false, allInstalled, "", ""},
+		{"trl ready", EngineTRL, true, allInstalled, "", ""},
+		{"old python", EngineHF, false, `{"python":"3.8.10","packages":{"torch":"2.4.0","transformers":"4.46.0","accelerate":"1.0.1"}}`, "", "is Python 3.8.10; the training script needs 3.9 or later"},
+		{"missing and old", EngineHF, true, `{"python":"3.11.7","packages":{"torch":null,"transformers":"4.30.0","accelerate":"1.0.1","peft":null}}`, "",
+			"torch is not installed (need >= 2.1); transformers 4.30.0 is too old (need >= 4.41); peft is not installed (need >= 0.10); install with: python3 -m pip install 'torch>=2.1' 'transformers>=4.41' 'peft>=0.10'"},
+		{"no trl", EngineTRL, false, `{"python":"3.11.7","packages":{"torch":"2.4.0","transformers":"4.46.0","accelerate":"1.0.1","trl":"0.19.1"}}`, "", "trl 0.19.1 is too old (need >= 0.20)"},
+		{"template", EngineHF, false, allInstalled, "the tokenizer of m has no chat template; pass --tokenizer with one that has",
+			"preflight check of "},
+		{"too long", EngineAxolotl, false, allInstalled, "3 of 10 examples are longer than --max-length 4096 tokens", "3 of 10 examples are longer than --max-length 4096 tokens"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, log := fakeBin(t)
+			t.Setenv("FAKE_VERSIONS", tt.versions)
+			t.Setenv("FAKE_CHECK", tt.check)
+			h := DefaultHyper()
+			h.LoRA = tt.lora
+			out := t.TempDir()
+			var stdout strings.Builder
+			res, err := Run(context.Background(), Options{Engine: tt.engine, Data: "testdata/synth", BaseModel: "m", Output: out, Hyper: h, Run: true, Stdout: &stdout})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				if tt.check != "" && !strings.Contains(err.Error(), tt.check) {
+					t.Errorf("error = %v, want the script's message %q", err, tt.check)
+				}
+				if b, _ := os.ReadFile(log); strings.Contains(string(b), " train") || strings.Contains(string(b), "launch") || strings.Contains(string(b), " sft") {
+					t.Errorf("the engine ran although a check failed:\n%s", b)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != "succeeded" || res.Model != out {
+				t.Errorf("result = %+v", res)
+			}
+			calls, _ := os.ReadFile(log)
+			lines := strings.Split(strings.TrimSpace(string(calls)), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[0], "--check --data "+filepath.Join(mustAbs(t, "testdata/synth"), "sft.jsonl")+" --model m --max-length 4096") {
+				t.Fatalf("calls:\n%s", calls)
+			}
+			if got, want := lines[1], filepath.Base(res.Command[0])+" "+strings.Join(res.Command[1:], " "); got != want {
+				t.Errorf("engine ran as %q, want %q", got, want)
+			}
+			if !strings.Contains(stdout.String(), "trained") {
+				t.Errorf("engine output not forwarded: %q", stdout.String())
+			}
+			rec, err := ReadResult(out)
+			if err != nil || rec.Status != "succeeded" || rec.Data.Examples != 2 {
+				t.Errorf("ReadResult = %+v, %v", rec, err)
+			}
+		})
+	}
+}
+
+func TestRunModes(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       Options
+		wantStatus string
+		wantCalls  int
+	}{
+		{"hf dry run", Options{Engine: EngineHF, DryRun: true}, "planned", 0},
+		{"trl without --run", Options{Engine: EngineTRL}, "planned", 0},
+		{"check only", Options{Engine: EngineLlamaFactory, CheckOnly: true}, "checked", 1},
+		{"skip checks", Options{Engine: EngineHF, SkipChecks: true}, "succeeded", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, log := fakeBin(t)
+			t.Setenv("FAKE_VERSIONS", allInstalled)
+			o := tt.opts
+			o.Data, o.BaseModel, o.Output, o.Hyper = "testdata/synth", "m", t.TempDir(), DefaultHyper()
+			var stdout strings.Builder
+			o.Stdout = &stdout
+			res, err := Run(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.wantStatus {
+				t.Errorf("status = %q, want %q", res.Status, tt.wantStatus)
+			}
+			calls, _ := os.ReadFile(log)
+			if n := strings.Count(string(calls), "\n"); n != tt.wantCalls {
+				t.Errorf("%d calls, want %d:\n%s", n, tt.wantCalls, calls)
+			}
+			if first, _, _ := strings.Cut(stdout.String(), "\n"); first != ShellQuote(res.Command) {
+				t.Errorf("printed %q, want the command %q", first, ShellQuote(res.Command))
+			}
+		})
+	}
+}
+
+func TestRunMissingTool(t *testing.T) {
+	dir, _ := fakeBin(t)
+	t.Setenv("FAKE_VERSIONS", allInstalled)
+	if err := os.Remove(filepath.Join(dir, "axolotl")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	_, err := Run(context.Background(), Options{Engine: EngineAxolotl, Data: "testdata/synth", BaseModel: "m", Output: t.TempDir(), Hyper: DefaultHyper(), Run: true})
+	if err == nil || !strings.Contains(err.Error(), `the axolotl engine runs "axolotl", which is not on PATH`) {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestRunNoPython(t *testing.T) {
+	_, err := Run(context.Background(), Options{Engine: EngineHF, Data: "testdata/synth", BaseModel: "m", Output: t.TempDir(), Hyper: DefaultHyper(), Python: "/nonexistent/python3"})
+	if err == nil || !strings.Contains(err.Error(), `python interpreter "/nonexistent/python3" not found`) {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
