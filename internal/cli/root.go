@@ -36,6 +36,16 @@ models in-domain and out-of-domain, and reports the comparison.`,
 	}
 	root.AddCommand(
 		newVersionCmd(),
+		newSimulateServerCmd(),
+		newTasksCmd(),
+		newExportCmd(),
+		newCompareCmd(),
+		newTrainCmd(),
+		newRunCmd(),
+		newReportCmd(),
+		newEvalCmd(),
+		newScoreCmd(),
+		newSynthesizeCmd(),
 	)
 	return root
 }
