@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/regenesis-ai/regenesis/internal/llm"
 )
 
 // Version is the program version, set at build time with
@@ -52,7 +54,7 @@ models in-domain and out-of-domain, and reports the comparison.`,
 
 // Main runs the command line and returns the process exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(stderr)
 	defer stop()
 	root := NewRoot()
 	root.SetArgs(args)
@@ -68,4 +70,35 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "regenesis: %v\n", err)
 	return 1
+}
+
+// interruptible returns the context commands run under. The first Ctrl-C
+// (or SIGTERM) cancels it: no new request starts, and the requests in
+// flight finish and are saved. A second one aborts those too.
+func interruptible(stderr io.Writer) (context.Context, context.CancelFunc) {
+	soft, cancelSoft := context.WithCancel(context.Background())
+	abort, cancelAbort := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "regenesis: stopping: saving the requests in flight (interrupt again to abandon them)")
+			cancelSoft()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			cancelAbort()
+		case <-done:
+		}
+	}()
+	return llm.WithAbort(soft, abort), func() {
+		signal.Stop(sigs)
+		close(done)
+		cancelSoft()
+		cancelAbort()
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -141,6 +142,15 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if inFlight <= 0 {
 			inFlight = synth.InFlightFor(lf.concurrency, 45)
 		}
+		total, _ := splitCount(tk.Info(), o.split)
+		if o.limit > 0 && (total == 0 || o.limit < total) {
+			total = o.limit
+		}
+		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
+			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
+			Total: int64(total),
+			Stats: sess.Progress,
+		})
 		man, err := synth.Run(ctx, synth.Options{
 			Method:   m,
 			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
@@ -157,8 +167,10 @@ resumes; a finished run replays to byte-identical outputs.`,
 				Guidelines:   guideline.IDs(pool),
 				PromptHashes: methodHashes(set, o.method),
 			},
-			Usage: meter.Usage,
+			Usage:     meter.Usage,
+			OnWritten: func(method.Outcome, synth.Counts) { display.Add(1) },
 		})
+		display.Stop()
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,11 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 	if err != nil {
 		return result{err: fmt.Errorf("llm: encode request: %w", err)}
 	}
-	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	// A request that is sent runs to its end when ctx is cancelled under
+	// WithAbort, so that its result can be saved (a graceful stop).
+	dctx, stop := Draining(ctx)
+	defer stop()
+	actx, cancel := context.WithTimeout(dctx, c.opts.Timeout)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, ep.url, bytes.NewReader(body))
 	if err != nil {

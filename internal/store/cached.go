@@ -206,7 +206,11 @@ func (c *cachedCompleter) complete(ctx context.Context, req llm.Request, canon [
 		op.rows[j] = sampleRow{key: keys[i], index: i, text: ch.Text, finishReason: ch.FinishReason,
 			promptTokens: prompt[j], completionTokens: completion[j]}
 	}
-	if err := c.s.write(ctx, op); err != nil {
+	// Samples that arrived are committed even when ctx was cancelled while
+	// they were on their way (a graceful stop); see llm.WithAbort.
+	wctx, stop := llm.Draining(ctx)
+	defer stop()
+	if err := c.s.write(wctx, op); err != nil {
 		return nil, err
 	}
 	return samples, nil

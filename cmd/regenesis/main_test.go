@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/simserver"
+	"github.com/regenesis-ai/regenesis/internal/task"
+)
+
+// dataDir is the shared benchmark data, relative to this package's folder.
+const dataDir = "../../../shared/data"
+
+// serverConcurrency is the per-server request cap the runs below use; at
+// most this many requests are in flight when the process is killed.
+const serverConcurrency = 16
+
+// buildBinary compiles regenesis into a temporary folder.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "regenesis")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startSimulated serves the first n GSM8K training questions with latency,
+// so that a run takes long enough to be killed in the middle.
+func startSimulated(t *testing.T, n int) *simserver.Running {
+	t.Helper()
+	reg := task.NewRegistry(dataDir)
+	tk, err := reg.Get("gsm8k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key []simserver.Entry
+	for ex, err := range tk.Examples(context.Background(), "train") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+		if len(key) == n {
+			break
+		}
+	}
+	srv, err := simserver.Start(simserver.Config{Seed: 7, Latency: simserver.Latency{Fixed: 20 * time.Millisecond}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+func synthArgs(baseURL, out string, questions int) []string {
+	return []string{"synthesize", "--task", "gsm8k", "--split", "train", "--limit", strconv.Itoa(questions),
+		"--method", "regenesis", "--model", "simulated", "--base-url", baseURL, "--data-dir", dataDir,
+		"--server-concurrency", strconv.Itoa(serverConcurrency), "--seed", "3", "--out", out}
+}
+
+func readOutputs(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	got := map[string][]byte{}
+	for _, name := range []string{"sft.jsonl", "candidates.jsonl"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[name] = b
+	}
+	return got
+}
+
+// TestKilledRunResumes SIGKILLs a synthesis run in the middle, runs the same
+// command again, and checks that the outputs equal those of a run that was
+// never interrupted and that at most the requests in flight at the kill were
+// sent twice.
+func TestKilledRunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it against a simulated server")
+	}
+	bin := buildBinary(t)
+	const questions = 6
+	srv := startSimulated(t, questions)
+	out := filepath.Join(t.TempDir(), "run")
+
+	cmd := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Kill once a good part of the work is done, but not all of it.
+	deadline := time.Now().Add(60 * time.Second)
+	for srv.Stats().Succeeded < 150 {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("run made no progress; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	before := srv.Stats()
+	if _, err := os.Stat(filepath.Join(out, "sft.jsonl")); err == nil {
+		t.Fatalf("killed run left a finished sft.jsonl; it was killed too late (succeeded=%d)", before.Succeeded)
+	}
+
+	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, b)
+	}
+	after := srv.Stats()
+	if after.RepeatedBodies > serverConcurrency {
+		t.Errorf("resume repeated %d requests; at most %d were in flight at the kill", after.RepeatedBodies, serverConcurrency)
+	}
+	if after.Succeeded <= before.Succeeded {
+		t.Errorf("resumed run sent no new requests (before %d, after %d): the kill came after the work was done", before.Succeeded, after.Succeeded)
+	}
+	t.Logf("requests before kill %d, after resume %d, repeated %d", before.Succeeded, after.Succeeded, after.RepeatedBodies)
+
+	// A third run replays the store: no request at all, same bytes.
+	resumed := readOutputs(t, out)
+	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	if n := srv.Stats().Requests; n != after.Requests {
+		t.Errorf("replay sent %d requests, want 0", n-after.Requests)
+	}
+	for name, b := range readOutputs(t, out) {
+		if !bytes.Equal(b, resumed[name]) {
+			t.Errorf("%s differs between the resumed run and its replay", name)
+		}
+	}
+
+	// An uninterrupted run into a fresh directory gives the same bytes.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, fresh, questions)...).CombinedOutput(); err != nil {
+		t.Fatalf("fresh run: %v\n%s", err, b)
+	}
+	for name, b := range readOutputs(t, fresh) {
+		if !bytes.Equal(b, resumed[name]) {
+			t.Errorf("%s of the killed-and-resumed run differs from an uninterrupted run", name)
+		}
+	}
+}
+
+// TestInterruptExits130 sends SIGINT mid-run: the program stops sending,
+// lets the requests in flight finish, saves them and exits 130; the same
+// command then completes without repeating any request.
+func TestInterruptExits130(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it against a simulated server")
+	}
+	bin := buildBinary(t)
+	const questions = 6
+	srv := startSimulated(t, questions)
+	out := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for srv.Stats().Succeeded < 100 {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("run made no progress; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit after SIGINT = %v, want status 130; stderr:\n%s", err, stderr.String())
+	}
+	if !bytes.Contains(stderr.Bytes(), []byte("run the same command again to resume")) {
+		t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
+	}
+	interrupted := srv.Stats()
+	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, b)
+	}
+	// Ctrl-C lets the requests in flight finish and saves them: nothing is
+	// paid for twice.
+	if r := srv.Stats().RepeatedBodies; r != 0 {
+		t.Errorf("resume after Ctrl-C repeated %d requests, want 0", r)
+	}
+	if srv.Stats().Succeeded == interrupted.Succeeded {
+		t.Error("nothing was left to do after the interrupt; interrupt came too late")
+	}
+}
