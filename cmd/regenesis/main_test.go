@@ -67,6 +67,28 @@ func synthArgs(baseURL, out string, questions int) []string {
 		"--server-concurrency", strconv.Itoa(serverConcurrency), "--seed", "3", "--out", out}
 }
 
+// startUntil starts the binary with args and returns once the simulated
+// server has answered at least n requests, with the process still running.
+func startUntil(t *testing.T, bin string, args []string, srv *simserver.Running, n int64) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for srv.Stats().Succeeded < n {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("run made no progress; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return cmd, stderr
+}
+
 func readOutputs(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	got := map[string][]byte{}
@@ -93,21 +115,8 @@ func TestKilledRunResumes(t *testing.T) {
 	srv := startSimulated(t, questions)
 	out := filepath.Join(t.TempDir(), "run")
 
-	cmd := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Kill once a good part of the work is done, but not all of it.
-	deadline := time.Now().Add(60 * time.Second)
-	for srv.Stats().Succeeded < 150 {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("run made no progress; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	cmd, _ := startUntil(t, bin, synthArgs(srv.BaseURL, out, questions), srv, 150)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -166,20 +175,7 @@ func TestInterruptExits130(t *testing.T) {
 	const questions = 6
 	srv := startSimulated(t, questions)
 	out := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for srv.Stats().Succeeded < 100 {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatalf("run made no progress; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	cmd, stderr := startUntil(t, bin, synthArgs(srv.BaseURL, out, questions), srv, 100)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}

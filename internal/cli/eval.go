@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs.Float64Var(&o.topP, "top-p", 1, "nucleus sampling top_p")
 	fs.IntVar(&o.maxTokens, "max-tokens", eval.DefaultMaxTokens, "most new tokens per answer")
 	fs.Int64Var(&o.seed, "seed", 0, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
-	fs.IntVar(&o.concurrency, "concurrency", eval.DefaultConcurrency, "questions in flight at once, across all tasks")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
 	_ = cmd.MarkFlagRequired("out")
@@ -127,7 +128,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			TopP:         o.topP,
 			MaxTokens:    o.maxTokens,
 			Seed:         o.seed,
-			Concurrency:  o.concurrency,
+			Concurrency:  cmp.Or(o.concurrency, session.Capacity),
 			OutDir:       o.out,
 			Meta:         evalMeta(cmd, set),
 			OnPrediction: func(*eval.Prediction) { display.Add(1) },
@@ -169,8 +170,8 @@ func (o *evalFlags) check(fs *pflag.FlagSet) error {
 	if o.limit < 0 {
 		return fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
 	}
-	if o.concurrency < 1 {
-		return fmt.Errorf("--concurrency %d: want 1 or more", o.concurrency)
+	if o.concurrency < 0 {
+		return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.concurrency)
 	}
 	if o.maxTokens < 1 {
 		return fmt.Errorf("--max-tokens %d: want 1 or more", o.maxTokens)

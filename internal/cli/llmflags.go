@@ -57,6 +57,10 @@ type llmSession struct {
 	Store     *store.Store
 	// Model is the --model value.
 	Model string
+	// Capacity is the number of requests the servers take at once
+	// (--server-concurrency times the number of servers): what a command
+	// sizes its work in flight by to keep them saturated.
+	Capacity int
 }
 
 // open creates the client and opens the run store, at --store or else at
@@ -116,6 +120,7 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Client:    client,
 		Store:     st,
 		Model:     f.model,
+		Capacity:  f.concurrency * len(urls),
 	}, nil
 }
 

@@ -140,7 +140,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		}
 		inFlight := o.inFlight
 		if inFlight <= 0 {
-			inFlight = synth.InFlightFor(lf.concurrency, 45)
+			inFlight = synth.InFlightFor(sess.Capacity, 45)
 		}
 		total, _ := splitCount(tk.Info(), o.split)
 		if o.limit > 0 && (total == 0 || o.limit < total) {

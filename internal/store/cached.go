@@ -206,11 +206,10 @@ func (c *cachedCompleter) complete(ctx context.Context, req llm.Request, canon [
 		op.rows[j] = sampleRow{key: keys[i], index: i, text: ch.Text, finishReason: ch.FinishReason,
 			promptTokens: prompt[j], completionTokens: completion[j]}
 	}
-	// Samples that arrived are committed even when ctx was cancelled while
-	// they were on their way (a graceful stop); see llm.WithAbort.
-	wctx, stop := llm.Draining(ctx)
-	defer stop()
-	if err := c.s.write(wctx, op); err != nil {
+	// Samples that arrived were paid for: commit them even when ctx ends
+	// meanwhile, so that a re-run does not ask for them again. The commit
+	// waits only for the writer, which Close ends.
+	if err := c.s.write(context.WithoutCancel(ctx), op); err != nil {
 		return nil, err
 	}
 	return samples, nil

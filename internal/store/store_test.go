@@ -492,3 +492,25 @@ func TestSchemaVersion(t *testing.T) {
 		t.Errorf("Open of a newer schema: %v, want a clear error", err)
 	}
 }
+
+// TestArrivedSamplesSurviveCancellation checks that samples the model
+// returned are committed even when the caller's context ends before the
+// commit: they were paid for, and a re-run must not ask for them again.
+func TestArrivedSamplesSurviveCancellation(t *testing.T) {
+	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	model := &fakeModel{onCall: cancel} // the caller gives up while the model answers
+	_, _ = NewCachedCompleter(s, model).Complete(ctx, request(3, seedOf(5)))
+
+	again := &fakeModel{}
+	resp, err := NewCachedCompleter(s, again).Complete(t.Context(), request(3, seedOf(5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.calls) != 0 || !resp.Cached {
+		t.Fatalf("samples that arrived after cancellation were not stored: %d new calls", len(again.calls))
+	}
+	if diff := cmp.Diff([]string{"s5", "s6", "s7"}, choiceTexts(resp)); diff != "" {
+		t.Errorf("stored samples (-want +got):\n%s", diff)
+	}
+}
