@@ -266,10 +266,9 @@ func (c *Client) health(ep *endpoint, res result) {
 	case res.err == nil || !res.retryable:
 		ep.succeeded()
 	default:
+		// A Retry-After delays the retry of its own request (see sample);
+		// the endpoint keeps serving the others unless it keeps failing.
 		now := time.Now()
-		if res.retryAfter > 0 {
-			ep.restUntil(now.Add(res.retryAfter))
-		}
 		if streak := ep.failed(); streak >= int64(c.opts.RestAfter) {
 			if !ep.resting(now) {
 				c.log.Warn("llm: endpoint failing; resting it",

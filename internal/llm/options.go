@@ -43,6 +43,9 @@ type Options struct {
 	BackoffMax  time.Duration
 	// RestAfter is how many consecutive failed attempts make an endpoint
 	// rest for RestFor; while it rests, its work goes to the other endpoints.
+	// Zero means a quarter of Concurrency (at least DefaultRestAfter): an
+	// endpoint that is down fails every request in flight at once, while a
+	// busy one that fails now and then rarely fails that many in a row.
 	RestAfter int
 	RestFor   time.Duration
 	// HTTPClient replaces the client's own tuned HTTP client when set.
@@ -74,7 +77,7 @@ func (o Options) withDefaults() Options {
 		o.BackoffMax = o.BackoffBase
 	}
 	if o.RestAfter <= 0 {
-		o.RestAfter = DefaultRestAfter
+		o.RestAfter = max(DefaultRestAfter, o.Concurrency/4)
 	}
 	if o.RestFor <= 0 {
 		o.RestFor = DefaultRestFor
