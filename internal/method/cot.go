@@ -89,7 +89,7 @@ func (r sampleRound) run(ctx context.Context, d Deps, seed int64, ex task.Exampl
 			calls.add(r.stage, 1)
 			resp, err := d.Sample(gctx, text, r.sampling, 1, SeedFor(seed, ex.ID, r.stage, c.Index))
 			if err != nil {
-				return fmt.Errorf("question %s: %s %d: %w", ex.ID, r.stage, c.Index, err)
+				return fmt.Errorf("%s %d: %w", r.stage, c.Index, err)
 			}
 			if len(resp.Choices) == 0 {
 				c.Reason = StageFailed(r.stage, "server returned no sample")

@@ -179,7 +179,7 @@ func (m *reGenesis) pick(ctx context.Context, ex task.Example, r round, calls *c
 	calls.add(stage, r.picks)
 	resp, err := m.deps.Sample(ctx, text, m.sampling(r), r.picks, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
 	if err != nil {
-		return nil, fmt.Errorf("question %s: %s: %w", ex.ID, stage, err)
+		return nil, fmt.Errorf("%s: %w", stage, err)
 	}
 	out := make([]picked, r.picks)
 	for i := range out {
@@ -223,7 +223,7 @@ func (m *reGenesis) chain(ctx context.Context, ex task.Example, r round, set []g
 	calls.add(stage, 1)
 	resp, err := m.deps.Sample(ctx, text, m.sampling(r), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
 	if err != nil {
-		return fmt.Errorf("question %s: %s %d: %w", ex.ID, stage, c.Index, err)
+		return fmt.Errorf("%s %d: %w", stage, c.Index, err)
 	}
 	if len(resp.Choices) == 0 {
 		c.Reason = StageFailed("path", "server returned no sample")
@@ -246,7 +246,7 @@ func (m *reGenesis) step(ctx context.Context, ex task.Example, r round, name, tm
 	calls.add(stage, 1)
 	resp, err := m.deps.Sample(ctx, text, m.sampling(r), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
 	if err != nil {
-		return "", "", fmt.Errorf("question %s: %s %d: %w", ex.ID, stage, c.Index, err)
+		return "", "", fmt.Errorf("%s %d: %w", stage, c.Index, err)
 	}
 	why := ""
 	reply := ""

@@ -126,7 +126,7 @@ func (m *selfDiscover) step(ctx context.Context, ex task.Example, stage, tmpl st
 	calls.add(stage, 1)
 	resp, err := m.deps.Sample(ctx, text, m.sampling(), 1, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
 	if err != nil {
-		return "", "", fmt.Errorf("question %s: %s: %w", ex.ID, stage, err)
+		return "", "", fmt.Errorf("%s: %w", stage, err)
 	}
 	switch {
 	case len(resp.Choices) == 0:
