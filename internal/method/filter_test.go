@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/guideline"
 )
 
 func TestCheck(t *testing.T) {
@@ -87,6 +88,40 @@ func TestParsePicks(t *testing.T) {
 		if got := ParsePicks(tt.reply, 25, 3); !cmp.Equal(got, tt.want) {
 			t.Errorf("ParsePicks(%q) = %v, want %v", tt.reply, got, tt.want)
 		}
+	}
+}
+
+func TestParseGuidelinePicks(t *testing.T) {
+	pool := guideline.Default()
+	num := func(id string) int {
+		for i, g := range pool {
+			if g.ID == id {
+				return i + 1
+			}
+		}
+		t.Fatalf("no guideline %q", id)
+		return 0
+	}
+	tests := []struct {
+		name  string
+		reply string
+		want  []int
+	}{
+		{"numbers", "4, 9", []int{4, 9}},
+		{"numbers win over a name in the explanation", "I choose 4 and 9, to simplify.", []int{4, 9}},
+		{"names", "**Break it down**, **Simplify**", []int{num("decompose"), num("simplify")}},
+		{"own numbering", "1. Simplify\n2. Step by step\n3. Analogy", []int{num("simplify"), num("step-by-step"), num("analogy")}},
+		{"prompt numbering kept", "4. Relevant information\n11. Creative thinking", []int{4, 11}},
+		{"ids", "work-backwards and verify", []int{num("work-backwards"), num("verify")}},
+		{"name inside a longer word is no match", "oversimplifying", nil},
+		{"nothing", "I would rather not say.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ParseGuidelinePicks(tt.reply, pool, 3); !cmp.Equal(got, tt.want) {
+				t.Errorf("ParseGuidelinePicks(%q) = %v, want %v", tt.reply, got, tt.want)
+			}
+		})
 	}
 }
 

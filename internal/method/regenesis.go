@@ -187,9 +187,9 @@ func (m *reGenesis) pick(ctx context.Context, ex task.Example, r round, calls *c
 			out[i].why = "server returned no sample"
 			continue
 		}
-		nums := ParsePicks(resp.Choices[i].Text, len(r.pool), maxPicks)
+		nums := ParseGuidelinePicks(resp.Choices[i].Text, r.pool, maxPicks)
 		if len(nums) == 0 {
-			out[i].why = "no guideline number in reply"
+			out[i].why = "no guideline number or name in reply"
 			continue
 		}
 		for _, n := range nums {

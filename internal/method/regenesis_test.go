@@ -226,7 +226,7 @@ func TestReGenesisStageFailures(t *testing.T) {
 			t.Errorf("failed candidate %d kept %v path %q", c.Index, c.Kept, c.Path)
 		}
 	}
-	if reasons[StageFailed("select", "no guideline number in reply")] != 2 {
+	if reasons[StageFailed("select", "no guideline number or name in reply")] != 2 {
 		t.Errorf("select failures: %v", reasons)
 	}
 	if reasons[StageFailed("adapt", "empty reply")] == 0 || reasons[ReasonNoAnswer] == 0 || reasons[""] == 0 {

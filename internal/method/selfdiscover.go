@@ -70,9 +70,9 @@ func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome
 	if why != "" {
 		return failed("select", why, nil), nil
 	}
-	nums := ParsePicks(reply, len(m.deps.Guidelines), sdMaxPicks)
+	nums := ParseGuidelinePicks(reply, m.deps.Guidelines, sdMaxPicks)
 	if len(nums) == 0 {
-		return failed("select", "no module number in reply", nil), nil
+		return failed("select", "no module number or name in reply", nil), nil
 	}
 	set := make([]guideline.Guideline, len(nums))
 	for i, n := range nums {

@@ -84,7 +84,7 @@ func TestSelfDiscoverStageFailures(t *testing.T) {
 		wantReason   string
 		wantCalls    map[string]int
 	}{
-		{"select", "I would pick the useful ones.", "stage_failed: select: no module number in reply", map[string]int{"select": 1}},
+		{"select", "I would pick the useful ones.", "stage_failed: select: no module number or name in reply", map[string]int{"select": 1}},
 		{"adapt", "  ", "stage_failed: adapt: empty reply", map[string]int{"select": 1, "adapt": 1}},
 		{"structure", "", "stage_failed: structure: empty reply", map[string]int{"select": 1, "adapt": 1, "structure": 1}},
 	}
