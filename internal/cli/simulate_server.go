@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ Greedy (temperature 0) replies are deterministic for a given --seed.`,
 	fs := cmd.Flags()
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8089", "address to listen on (host:port; port 0 picks a free one)")
 	fs.StringArrayVar(&f.tasks, "task", nil, "task whose questions form the answer key (repeatable; see regenesis tasks)")
-	fs.StringArrayVar(&f.splits, "split", nil, "split of each task to load (repeatable; default: each task's train and test splits)")
+	fs.StringArrayVar(&f.splits, "split", nil, "split of each task to load (repeatable; default: each task's train and test splits that are on disk)")
 	fs.StringVar(&f.model, "model", simserver.DefaultModel, "model name the server reports")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of every simulated draw")
 	fs.Float64Var(&f.accuracy, "accuracy", simserver.DefaultAccuracy, "mean probability of a correct solve over questions (0-1)")
@@ -156,11 +157,7 @@ func loadAnswerKey(ctx context.Context, reg *task.Registry, names, splits []stri
 		info := t.Info()
 		want := splits
 		if len(want) == 0 {
-			for _, s := range []string{info.TrainSplit, info.TestSplit} {
-				if s != "" && (len(want) == 0 || want[0] != s) {
-					want = append(want, s)
-				}
-			}
+			want = defaultKeySplits(info)
 		}
 		for _, split := range want {
 			if !info.HasSplit(split) {
@@ -192,4 +189,27 @@ func writeSimStats(w io.Writer, st simserver.Stats) {
 			fmt.Fprintf(w, "  fault %-12s %d\n", f, n)
 		}
 	}
+}
+
+// defaultKeySplits are the splits an answer key holds when --split is not
+// given: the task's train and test splits that are on disk, so that a demo
+// never waits on a download; when neither is, both (downloaded or failing
+// with the loader's clear error).
+func defaultKeySplits(info task.Info) []string {
+	var all, local []string
+	for _, name := range []string{info.TrainSplit, info.TestSplit} {
+		if name == "" || slices.Contains(all, name) {
+			continue
+		}
+		all = append(all, name)
+		for _, sp := range info.Splits {
+			if sp.Name == name && sp.Local {
+				local = append(local, name)
+			}
+		}
+	}
+	if len(local) > 0 {
+		return local
+	}
+	return all
 }

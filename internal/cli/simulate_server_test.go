@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
 // TestSimulateServer starts the command on a free port, sends it a greedy
@@ -96,6 +99,31 @@ func TestSimulateServerFlagErrors(t *testing.T) {
 		code := Main(append([]string{"simulate-server"}, tt.args...), &stdout, &stderr)
 		if code != 1 || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("args %q: exit %d, stderr %q; want exit 1 mentioning %q", tt.args, code, stderr.String(), tt.want)
+		}
+	}
+}
+
+// TestDefaultKeySplits checks that without --split the answer key takes the
+// train and test splits that are on disk, and never one that would have to
+// be downloaded (AQuA's train split is only on the Hub).
+func TestDefaultKeySplits(t *testing.T) {
+	reg := task.NewRegistry("../../../shared/data")
+	tests := []struct {
+		task string
+		want []string
+	}{
+		{"gsm8k", []string{"train", "test"}},
+		{"aqua", []string{"test"}},
+		{"svamp", []string{"test"}},
+		{"reclor", []string{"val"}},
+	}
+	for _, tt := range tests {
+		tk, err := reg.Get(tt.task)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := defaultKeySplits(tk.Info()); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: default splits %v, want %v", tt.task, got, tt.want)
 		}
 	}
 }
