@@ -48,7 +48,7 @@ func startSimulated(t *testing.T, n int) *simserver.Running {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+		key = append(key, simserver.EntryFor(ex))
 		if len(key) == n {
 			break
 		}

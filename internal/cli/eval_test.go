@@ -46,7 +46,7 @@ func TestEvalCommandAgainstSimulatedModel(t *testing.T) {
 	var key []simserver.Entry
 	for _, name := range []string{"gsm8k", "svamp"} {
 		for _, ex := range firstExamples(t, reg, name, limit) {
-			key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+			key = append(key, simserver.EntryFor(ex))
 		}
 	}
 	srv := simserver.New(simserver.Config{Seed: 2}, key)

@@ -167,7 +167,9 @@ func loadAnswerKey(ctx context.Context, reg *task.Registry, names, splits []stri
 				if err != nil {
 					return nil, nil, fmt.Errorf("loading %s/%s: %w", name, split, err)
 				}
-				key = append(key, simserver.Entry{ID: ex.Task + "/" + ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+				e := simserver.EntryFor(ex)
+				e.ID = ex.Task + "/" + ex.ID
+				key = append(key, e)
 			}
 			loaded = append(loaded, name+"/"+split)
 		}

@@ -31,7 +31,7 @@ func TestSynthesizeCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+		key = append(key, simserver.EntryFor(ex))
 		if len(key) == 3 {
 			break
 		}

@@ -35,10 +35,7 @@ func TestSynthesizedDirs(t *testing.T) {
 			break
 		}
 	}
-	key := make([]simserver.Entry, len(exs))
-	for i, ex := range exs {
-		key[i] = simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec}
-	}
+	key := simserver.Key(exs...)
 	srv := httptest.NewServer(simserver.New(simserver.Config{Seed: 11, Accuracy: 0.4, FormatVariety: -1}, key))
 	defer srv.Close()
 	client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16})

@@ -104,7 +104,7 @@ func simulatedConc(t testing.TB, cfg simserver.Config, conc int, exs ...[]task.E
 	var key []simserver.Entry
 	for _, set := range exs {
 		for _, ex := range set {
-			key = append(key, simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec})
+			key = append(key, simserver.EntryFor(ex))
 		}
 	}
 	srv := simserver.New(cfg, key)

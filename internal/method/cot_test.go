@@ -194,10 +194,7 @@ func simExamples(t *testing.T, n int) []task.Example {
 // simulated starts the simulated model over exs and returns a client for it.
 func simulated(t *testing.T, cfg simserver.Config, exs []task.Example) (*simserver.Server, llm.Completer) {
 	t.Helper()
-	key := make([]simserver.Entry, len(exs))
-	for i, ex := range exs {
-		key[i] = simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec}
-	}
+	key := simserver.Key(exs...)
 	sim := simserver.New(cfg, key)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)

@@ -34,10 +34,7 @@ func benchSynthesize(b *testing.B, inFlight int) {
 		latency     = 100 * time.Millisecond
 	)
 	exs := toyExamples(questions)
-	key := make([]simserver.Entry, len(exs))
-	for i, ex := range exs {
-		key[i] = simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec}
-	}
+	key := simserver.Key(exs...)
 	p, err := prompts.Load("")
 	if err != nil {
 		b.Fatal(err)

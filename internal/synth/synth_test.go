@@ -52,10 +52,7 @@ func seq(exs []task.Example) iter.Seq2[task.Example, error] {
 // simClient serves exs from the simulated model through the real client.
 func simClient(t *testing.T, cfg simserver.Config, exs []task.Example) (*llm.Client, *simserver.Server) {
 	t.Helper()
-	key := make([]simserver.Entry, len(exs))
-	for i, ex := range exs {
-		key[i] = simserver.Entry{ID: ex.ID, Question: ex.Question, Answer: ex.Answer, Spec: ex.Spec}
-	}
+	key := simserver.Key(exs...)
 	sim := simserver.New(cfg, key)
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
