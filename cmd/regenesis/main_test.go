@@ -38,22 +38,15 @@ func buildBinary(t *testing.T) string {
 // so that a run takes long enough to be killed in the middle.
 func startSimulated(t *testing.T, n int) *simserver.Running {
 	t.Helper()
-	reg := task.NewRegistry(dataDir)
-	tk, err := reg.Get("gsm8k")
+	tk, err := task.NewRegistry(dataDir).Get("gsm8k")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var key []simserver.Entry
-	for ex, err := range tk.Examples(context.Background(), "train") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		key = append(key, simserver.EntryFor(ex))
-		if len(key) == n {
-			break
-		}
+	exs, err := tk.First(context.Background(), "train", n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	srv, err := simserver.Start(simserver.Config{Seed: 7, Latency: simserver.Latency{Fixed: 20 * time.Millisecond}}, key)
+	srv, err := simserver.Start(simserver.Config{Seed: 7, Latency: simserver.Latency{Fixed: 20 * time.Millisecond}}, simserver.Key(exs...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,17 +54,49 @@ func startSimulated(t *testing.T, n int) *simserver.Running {
 	return srv
 }
 
-func synthArgs(baseURL, out string, questions int) []string {
-	return []string{"synthesize", "--task", "gsm8k", "--split", "train", "--limit", strconv.Itoa(questions),
-		"--method", "regenesis", "--model", "simulated", "--base-url", baseURL, "--data-dir", dataDir,
-		"--server-concurrency", strconv.Itoa(serverConcurrency), "--seed", "3", "--out", out}
+// synthQuestions is how many questions the synthesis runs below take.
+const synthQuestions = 6
+
+// synthHarness is the built binary and a simulated server for synthesis
+// runs over the first synthQuestions GSM8K training questions.
+type synthHarness struct {
+	t   *testing.T
+	bin string
+	srv *simserver.Running
 }
 
-// startUntil starts the binary with args and returns once the simulated
-// server has answered at least n requests, with the process still running.
-func startUntil(t *testing.T, bin string, args []string, srv *simserver.Running, n int64) (*exec.Cmd, *bytes.Buffer) {
+// newSynthHarness skips the test in -short mode, else builds the binary
+// and starts the simulated server.
+func newSynthHarness(t *testing.T) *synthHarness {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	if testing.Short() {
+		t.Skip("builds the binary and runs it against a simulated server")
+	}
+	return &synthHarness{t: t, bin: buildBinary(t), srv: startSimulated(t, synthQuestions)}
+}
+
+// command is the synthesis run into out.
+func (h *synthHarness) command(out string) *exec.Cmd {
+	return exec.Command(h.bin, "synthesize", "--task", "gsm8k", "--split", "train", "--limit", strconv.Itoa(synthQuestions),
+		"--method", "regenesis", "--model", "simulated", "--base-url", h.srv.BaseURL, "--data-dir", dataDir,
+		"--server-concurrency", strconv.Itoa(serverConcurrency), "--seed", "3", "--out", out)
+}
+
+// run runs the synthesis into out to the end, failing the test with what
+// and the output when it fails.
+func (h *synthHarness) run(what, out string) {
+	h.t.Helper()
+	if b, err := h.command(out).CombinedOutput(); err != nil {
+		h.t.Fatalf("%s: %v\n%s", what, err, b)
+	}
+}
+
+// startUntil starts the synthesis into out and returns once the simulated
+// server has answered at least n requests, with the process still running.
+func (h *synthHarness) startUntil(out string, n int64) (*exec.Cmd, *bytes.Buffer) {
+	t, srv := h.t, h.srv
+	t.Helper()
+	cmd := h.command(out)
 	stderr := new(bytes.Buffer)
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -107,16 +132,12 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 // never interrupted and that at most the requests in flight at the kill were
 // sent twice.
 func TestKilledRunResumes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs it against a simulated server")
-	}
-	bin := buildBinary(t)
-	const questions = 6
-	srv := startSimulated(t, questions)
+	h := newSynthHarness(t)
+	srv := h.srv
 	out := filepath.Join(t.TempDir(), "run")
 
 	// Kill once a good part of the work is done, but not all of it.
-	cmd, _ := startUntil(t, bin, synthArgs(srv.BaseURL, out, questions), srv, 150)
+	cmd, _ := h.startUntil(out, 150)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -126,9 +147,7 @@ func TestKilledRunResumes(t *testing.T) {
 		t.Fatalf("killed run left a finished sft.jsonl; it was killed too late (succeeded=%d)", before.Succeeded)
 	}
 
-	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
-		t.Fatalf("resumed run: %v\n%s", err, b)
-	}
+	h.run("resumed run", out)
 	after := srv.Stats()
 	if after.RepeatedBodies > serverConcurrency {
 		t.Errorf("resume repeated %d requests; at most %d were in flight at the kill", after.RepeatedBodies, serverConcurrency)
@@ -140,9 +159,7 @@ func TestKilledRunResumes(t *testing.T) {
 
 	// A third run replays the store: no request at all, same bytes.
 	resumed := readOutputs(t, out)
-	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
-		t.Fatalf("replay: %v\n%s", err, b)
-	}
+	h.run("replay", out)
 	if n := srv.Stats().Requests; n != after.Requests {
 		t.Errorf("replay sent %d requests, want 0", n-after.Requests)
 	}
@@ -154,9 +171,7 @@ func TestKilledRunResumes(t *testing.T) {
 
 	// An uninterrupted run into a fresh directory gives the same bytes.
 	fresh := filepath.Join(t.TempDir(), "fresh")
-	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, fresh, questions)...).CombinedOutput(); err != nil {
-		t.Fatalf("fresh run: %v\n%s", err, b)
-	}
+	h.run("fresh run", fresh)
 	for name, b := range readOutputs(t, fresh) {
 		if !bytes.Equal(b, resumed[name]) {
 			t.Errorf("%s of the killed-and-resumed run differs from an uninterrupted run", name)
@@ -168,14 +183,10 @@ func TestKilledRunResumes(t *testing.T) {
 // lets the requests in flight finish, saves them and exits 130; the same
 // command then completes without repeating any request.
 func TestInterruptExits130(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs it against a simulated server")
-	}
-	bin := buildBinary(t)
-	const questions = 6
-	srv := startSimulated(t, questions)
+	h := newSynthHarness(t)
+	srv := h.srv
 	out := filepath.Join(t.TempDir(), "run")
-	cmd, stderr := startUntil(t, bin, synthArgs(srv.BaseURL, out, questions), srv, 100)
+	cmd, stderr := h.startUntil(out, 100)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +199,7 @@ func TestInterruptExits130(t *testing.T) {
 		t.Errorf("stderr does not say how to resume:\n%s", stderr.String())
 	}
 	interrupted := srv.Stats()
-	if b, err := exec.Command(bin, synthArgs(srv.BaseURL, out, questions)...).CombinedOutput(); err != nil {
-		t.Fatalf("resumed run: %v\n%s", err, b)
-	}
+	h.run("resumed run", out)
 	// Ctrl-C lets the requests in flight finish and saves them: nothing is
 	// paid for twice.
 	if r := srv.Stats().RepeatedBodies; r != 0 {

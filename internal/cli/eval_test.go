@@ -22,15 +22,9 @@ func firstExamples(t *testing.T, reg *task.Registry, name string, n int) []task.
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []task.Example
-	for ex, err := range tk.Examples(context.Background(), tk.Info().TestSplit) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ex)
-		if len(out) == n {
-			break
-		}
+	out, err := tk.First(context.Background(), tk.Info().TestSplit, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -33,15 +33,9 @@ func gsm8kTest(t *testing.T, n int) []task.Example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var exs []task.Example
-	for ex, err := range tk.Examples(context.Background(), "test") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		exs = append(exs, ex)
-		if len(exs) == n {
-			break
-		}
+	exs, err := tk.First(context.Background(), "test", n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return exs
 }

@@ -1,11 +1,8 @@
 package eval
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -24,74 +21,29 @@ import (
 // dataDir is the shared benchmark data, relative to this package.
 var dataDir = filepath.Join("..", "..", "..", "shared", "data")
 
-// readJSONL decodes the first limit lines of a data file.
-func readJSONL[T any](t testing.TB, path string, limit int) []T {
+// firstExamples reads the first n examples of a task's split from the
+// shared data.
+func firstExamples(t testing.TB, name, split string, n int) []task.Example {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dataDir, path))
+	tk, err := task.NewRegistry(dataDir).Get(name)
 	if err != nil {
-		t.Fatalf("open test data: %v", err)
+		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; len(out) < limit && sc.Scan(); line++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		out = append(out, v)
+	exs, err := tk.First(context.Background(), split, n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	if len(exs) < n {
+		t.Fatalf("%s/%s has %d examples, want %d", name, split, len(exs), n)
 	}
-	return out
+	return exs
 }
 
 // gsm8k reads the first n GSM8K test questions.
-func gsm8k(t testing.TB, n int) []task.Example {
-	type rec struct{ Question, Answer string }
-	var out []task.Example
-	for i, r := range readJSONL[rec](t, "gsm8k/test.jsonl", n) {
-		_, gold, ok := strings.Cut(r.Answer, "#### ")
-		if !ok {
-			t.Fatalf("gsm8k/test.jsonl:%d: no #### in answer", i+1)
-		}
-		out = append(out, task.Example{ID: fmt.Sprint(i), Task: "gsm8k", Question: r.Question,
-			Spec: answer.Spec{Type: answer.Number}, Answer: strings.ReplaceAll(strings.TrimSpace(gold), ",", "")})
-	}
-	return out
-}
+func gsm8k(t testing.TB, n int) []task.Example { return firstExamples(t, "gsm8k", "test", n) }
 
 // arc reads the first n ARC-Challenge test questions.
-func arc(t testing.TB, n int) []task.Example {
-	type rec struct {
-		ID       string `json:"id"`
-		Question struct {
-			Stem    string `json:"stem"`
-			Choices []struct{ Text, Label string }
-		} `json:"question"`
-		AnswerKey string `json:"answerKey"`
-	}
-	var out []task.Example
-	for _, r := range readJSONL[rec](t, "arc_challenge/ARC-Challenge-Test.jsonl", 4*n) {
-		if len(out) == n {
-			break
-		}
-		if r.AnswerKey < "A" || r.AnswerKey > "E" {
-			continue // numeric labels: keep the fixture simple
-		}
-		var b strings.Builder
-		spec := answer.Spec{Type: answer.Choice}
-		b.WriteString(r.Question.Stem + "\nAnswer Choices:")
-		for _, c := range r.Question.Choices {
-			fmt.Fprintf(&b, " (%s) %s", c.Label, c.Text)
-			spec.Options = append(spec.Options, answer.Option{Label: c.Label, Text: c.Text})
-		}
-		out = append(out, task.Example{ID: r.ID, Task: "arc_challenge", Question: b.String(), Spec: spec, Answer: r.AnswerKey})
-	}
-	return out
-}
+func arc(t testing.TB, n int) []task.Example { return firstExamples(t, "arc_challenge", "test", n) }
 
 // simulated starts the simulated model over exs and returns a client for it.
 func simulated(t testing.TB, cfg simserver.Config, exs ...[]task.Example) (*simserver.Server, llm.Completer) {
@@ -103,9 +55,7 @@ func simulatedConc(t testing.TB, cfg simserver.Config, conc int, exs ...[]task.E
 	t.Helper()
 	var key []simserver.Entry
 	for _, set := range exs {
-		for _, ex := range set {
-			key = append(key, simserver.EntryFor(ex))
-		}
+		key = append(key, simserver.Key(set...)...)
 	}
 	srv := simserver.New(cfg, key)
 	ts := httptest.NewServer(srv)

@@ -175,15 +175,9 @@ func simExamples(t *testing.T, n int) []task.Example {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []task.Example
-	for ex, err := range tk.Examples(context.Background(), "train") {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ex)
-		if len(out) == n {
-			break
-		}
+	out, err := tk.First(context.Background(), "train", n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(out) < n {
 		t.Fatalf("gsm8k train has %d examples, want %d", len(out), n)

@@ -1,132 +1,53 @@
 package simserver
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
+	"context"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
-	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
 // dataDir is the shared benchmark data, relative to this package.
 var dataDir = filepath.Join("..", "..", "..", "shared", "data")
 
-// jsonLines decodes up to limit lines of a JSONL file.
-func jsonLines[T any](t testing.TB, path string, limit int) []T {
+// keyOf is the answer key of the first n examples of a task's split in the
+// shared data.
+func keyOf(t testing.TB, name, split string, n int) []Entry {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dataDir, path))
+	tk, err := task.NewRegistry(dataDir).Get(name)
 	if err != nil {
-		t.Fatalf("open test data: %v", err)
+		t.Fatal(err)
 	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan() && len(out) < limit; line++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return out
-}
-
-func gsm8kKey(t testing.TB, limit int) []Entry {
-	type rec struct{ Question, Answer string }
-	var key []Entry
-	for i, r := range jsonLines[rec](t, "gsm8k/test.jsonl", limit) {
-		_, gold, ok := strings.Cut(r.Answer, "#### ")
-		if !ok {
-			t.Fatalf("gsm8k/test.jsonl:%d: no #### in answer", i+1)
-		}
-		key = append(key, Entry{ID: "gsm8k-" + strconv.Itoa(i), Question: r.Question,
-			Answer: strings.ReplaceAll(strings.TrimSpace(gold), ",", ""), Spec: answer.Spec{Type: answer.Number}})
-	}
-	return key
-}
-
-func arcKey(t testing.TB, limit int) []Entry {
-	type rec struct {
-		ID       string `json:"id"`
-		Question struct {
-			Stem    string `json:"stem"`
-			Choices []struct{ Text, Label string }
-		} `json:"question"`
-		AnswerKey string `json:"answerKey"`
-	}
-	var key []Entry
-	for _, r := range jsonLines[rec](t, "arc_challenge/ARC-Challenge-Dev.jsonl", limit) {
-		// Numeric labels become letters, as the task package normalizes them.
-		letter := func(l string) string {
-			if len(l) == 1 && '1' <= l[0] && l[0] <= '9' {
-				return string('A' + l[0] - '1')
-			}
-			return l
-		}
-		spec := answer.Spec{Type: answer.Choice}
-		q := r.Question.Stem + "\nAnswer Choices:"
-		for _, c := range r.Question.Choices {
-			spec.Options = append(spec.Options, answer.Option{Label: letter(c.Label), Text: c.Text})
-			q += " (" + letter(c.Label) + ") " + c.Text
-		}
-		key = append(key, Entry{ID: r.ID, Question: q, Answer: letter(r.AnswerKey), Spec: spec})
-	}
-	return key
-}
-
-func bbhKey(t testing.TB, file string, typ answer.Type, limit int) []Entry {
-	b, err := os.ReadFile(filepath.Join(dataDir, "bbh", file))
+	exs, err := tk.First(context.Background(), split, n)
 	if err != nil {
-		t.Fatalf("read test data: %v", err)
+		t.Fatal(err)
 	}
-	var doc struct {
-		Examples []struct{ Input, Target string }
+	if len(exs) < n {
+		t.Fatalf("%s/%s has %d examples, want %d", name, split, len(exs), n)
 	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("bbh/%s: %v", file, err)
-	}
-	var key []Entry
-	for i, ex := range doc.Examples {
-		if i == limit {
-			break
-		}
-		gold := ex.Target
-		if typ == answer.YesNo {
-			gold = strings.ToLower(gold)
-		}
-		key = append(key, Entry{ID: file + "-" + strconv.Itoa(i), Question: ex.Input, Answer: gold, Spec: answer.Spec{Type: typ}})
-	}
-	return key
+	return Key(exs...)
 }
 
-func mathKey(t testing.TB, limit int) []Entry {
-	type rec struct {
-		Problem  string `json:"problem"`
-		Answer   string `json:"answer"`
-		UniqueID string `json:"unique_id"`
-	}
-	var key []Entry
-	for _, r := range jsonLines[rec](t, "math500/test.jsonl", limit) {
-		key = append(key, Entry{ID: r.UniqueID, Question: r.Problem, Answer: r.Answer, Spec: answer.Spec{Type: answer.Math}})
-	}
-	return key
+func gsm8kKey(t testing.TB, limit int) []Entry { return keyOf(t, "gsm8k", "test", limit) }
+
+func arcKey(t testing.TB, limit int) []Entry { return keyOf(t, "arc_challenge", "dev", limit) }
+
+// bbhKey is the key of a BIG-Bench Hard subtask, with the answer type the
+// task package gives it.
+func bbhKey(t testing.TB, subtask string, limit int) []Entry {
+	return keyOf(t, "bbh."+subtask, "test", limit)
 }
+
+func mathKey(t testing.TB, limit int) []Entry { return keyOf(t, "math500", "test", limit) }
 
 // mixedKey holds questions of every answer type from real benchmarks.
 func mixedKey(t testing.TB, perType int) []Entry {
 	var key []Entry
 	key = append(key, gsm8kKey(t, perType)...)
 	key = append(key, arcKey(t, perType)...)
-	key = append(key, bbhKey(t, "web_of_lies.json", answer.YesNo, perType)...)
-	key = append(key, bbhKey(t, "word_sorting.json", answer.Text, perType)...)
+	key = append(key, bbhKey(t, "web_of_lies", perType)...)
+	key = append(key, bbhKey(t, "word_sorting", perType)...)
 	key = append(key, mathKey(t, perType)...)
 	return key
 }

@@ -183,19 +183,16 @@ func yesNoLine(r *rng, ans, question string, plain bool) string {
 	if word == "" {
 		word = ans
 	}
-	if !plain {
-		return boxed(r, word)
-	}
-	switch r.intn(3) {
-	case 0:
-		return "The answer is " + word + "."
-	case 1:
-		return "#### " + word
-	}
-	return "**Final answer:** " + word
+	return wordLine(r, word, "#### "+word, plain)
 }
 
 func textLine(r *rng, ans string, plain bool) string {
+	return wordLine(r, ans, "Answer: "+ans, plain)
+}
+
+// wordLine boxes ans in a sentence, or when plain writes one of "The answer
+// is ans.", alt and "**Final answer:** ans".
+func wordLine(r *rng, ans, alt string, plain bool) string {
 	if !plain {
 		return boxed(r, ans)
 	}
@@ -203,7 +200,7 @@ func textLine(r *rng, ans string, plain bool) string {
 	case 0:
 		return "The answer is " + ans + "."
 	case 1:
-		return "Answer: " + ans
+		return alt
 	}
 	return "**Final answer:** " + ans
 }

@@ -112,7 +112,7 @@ func TestSelectFormatsVary(t *testing.T) {
 // that a change in wording shows up in review.
 func TestRepliesGolden(t *testing.T) {
 	var key []Entry
-	for _, k := range [][]Entry{gsm8kKey(t, 1), arcKey(t, 1), bbhKey(t, "web_of_lies.json", "yesno", 1), mathKey(t, 1)} {
+	for _, k := range [][]Entry{gsm8kKey(t, 1), arcKey(t, 1), bbhKey(t, "web_of_lies", 1), mathKey(t, 1)} {
 		key = append(key, k...)
 	}
 	s := New(Config{Seed: 11, Accuracy: 1}, key)

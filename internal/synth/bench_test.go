@@ -12,7 +12,6 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
-	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -35,10 +34,7 @@ func benchSynthesize(b *testing.B, inFlight int) {
 	)
 	exs := toyExamples(questions)
 	key := simserver.Key(exs...)
-	p, err := prompts.Load("")
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := testPrompts(b)
 	capacity := float64(concurrency) / latency.Seconds()
 	var requests int64
 	var elapsed time.Duration
@@ -87,10 +83,7 @@ func (instantMethod) Synthesize(_ context.Context, ex task.Example) (method.Outc
 // with the input size (the reorder window bounds what is held).
 func BenchmarkStream100k(b *testing.B) {
 	const n = 100_000
-	p, err := prompts.Load("")
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := testPrompts(b)
 	examples := func(yield func(task.Example, error) bool) {
 		for i := range n {
 			ex := task.Example{ID: fmt.Sprintf("q%06d", i), Task: "toy", Question: fmt.Sprintf("What is %d + 1?", i),

@@ -63,7 +63,7 @@ func simClient(t *testing.T, cfg simserver.Config, exs []task.Example) (*llm.Cli
 	return c, sim
 }
 
-func testPrompts(t *testing.T) *prompts.Set {
+func testPrompts(t testing.TB) *prompts.Set {
 	t.Helper()
 	p, err := prompts.Load("")
 	if err != nil {

@@ -15,6 +15,14 @@ func hubPart(repo, revision, path string) part {
 	return part{repo: repo, revision: revision, path: path}
 }
 
+// hubShards returns the Hub file of a split that the Hub keeps in one
+// Parquet shard: dir/<split>-00000-of-00001.parquet on the main revision.
+func hubShards(repo, dir string) func(split string) []part {
+	return func(split string) []part {
+		return []part{hubPart(repo, "main", dir+"/"+split+"-00000-of-00001.parquet")}
+	}
+}
+
 // split names a split and sets the split of its parts.
 func split(name string, count int, localParts, hubParts []part) splitDef {
 	for i := range localParts {
@@ -54,13 +62,14 @@ func builtinDefs() []*taskDef {
 
 func gsm8kDef() *taskDef {
 	const repo = "openai/gsm8k"
+	h := hubShards(repo, "main")
 	return &taskDef{
 		info: Info{Name: "gsm8k", Group: InDomain, AnswerType: answer.Number, Dir: "gsm8k", Hub: repo,
 			TestSplit: "test", TrainSplit: "train",
 			Description: "GSM8K grade-school math word problems"},
 		splits: []splitDef{
-			split("train", 7473, []part{local("train.jsonl", formatJSONL)}, []part{hubPart(repo, "main", "main/train-00000-of-00001.parquet")}),
-			split("test", 1319, []part{local("test.jsonl", formatJSONL)}, []part{hubPart(repo, "main", "main/test-00000-of-00001.parquet")}),
+			split("train", 7473, []part{local("train.jsonl", formatJSONL)}, h("train")),
+			split("test", 1319, []part{local("test.jsonl", formatJSONL)}, h("test")),
 		},
 		normalize: normalizeGSM8K,
 	}
@@ -97,9 +106,7 @@ func numglueDef() *taskDef {
 
 func arcDef() *taskDef {
 	const repo = "allenai/ai2_arc"
-	h := func(s string) []part {
-		return []part{hubPart(repo, "main", "ARC-Challenge/"+s+"-00000-of-00001.parquet")}
-	}
+	h := hubShards(repo, "ARC-Challenge")
 	return &taskDef{
 		info: Info{Name: "arc_challenge", Group: InDomain, AnswerType: answer.Choice, Dir: "arc_challenge", Hub: repo,
 			TestSplit: "test", TrainSplit: "train",
@@ -173,7 +180,7 @@ func svampDef() *taskDef {
 
 func aquaDef() *taskDef {
 	const repo = "deepmind/aqua_rat"
-	h := func(s string) []part { return []part{hubPart(repo, "main", "raw/"+s+"-00000-of-00001.parquet")} }
+	h := hubShards(repo, "raw")
 	return &taskDef{
 		info: Info{Name: "aqua", Group: OOD, AnswerType: answer.Choice, Dir: "aqua", Hub: repo,
 			TestSplit: "test", TrainSplit: "train",
@@ -303,7 +310,7 @@ func anliDef() *taskDef {
 
 func openbookqaDef() *taskDef {
 	const repo = "allenai/openbookqa"
-	h := func(s string) []part { return []part{hubPart(repo, "main", "main/"+s+"-00000-of-00001.parquet")} }
+	h := hubShards(repo, "main")
 	return &taskDef{
 		info: Info{Name: "openbookqa", Group: OOD, AnswerType: answer.Choice, Dir: "openbookqa", Hub: repo,
 			TestSplit: "test", TrainSplit: "train",
@@ -319,7 +326,7 @@ func openbookqaDef() *taskDef {
 
 func commonsenseqaDef() *taskDef {
 	const repo = "tau/commonsense_qa"
-	h := func(s string) []part { return []part{hubPart(repo, "main", "data/"+s+"-00000-of-00001.parquet")} }
+	h := hubShards(repo, "data")
 	return &taskDef{
 		info: Info{Name: "commonsenseqa", Group: Extra, AnswerType: answer.Choice, Dir: "commonsenseqa", Hub: repo,
 			TestSplit: "dev", TrainSplit: "train",

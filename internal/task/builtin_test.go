@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -146,6 +147,33 @@ func TestNumGLUESampleTypes(t *testing.T) {
 		if diff := cmp.Diff(want, types[typ]); diff != "" {
 			t.Errorf("%s answer types (-want +got):\n%s", typ, diff)
 		}
+	}
+}
+
+// TestFirst checks that First is the head of the split's stream, the
+// whole split when n <= 0 or n is past its end, and reports a bad split.
+func TestFirst(t *testing.T) {
+	r := NewRegistry(dataDir(t))
+	all := collect(t, r, "math500", "test")
+	tk, err := r.Get("math500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 3, len(all), len(all) + 5, 0, -1} {
+		got, err := tk.First(context.Background(), "test", n)
+		if err != nil {
+			t.Fatalf("First(%d): %v", n, err)
+		}
+		want := all
+		if n > 0 && n < len(all) {
+			want = all[:n]
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("First(%d) (-want +got):\n%s", n, diff)
+		}
+	}
+	if _, err := tk.First(context.Background(), "nope", 1); !errors.Is(err, ErrUnknownSplit) {
+		t.Errorf("First of an unknown split: err = %v, want ErrUnknownSplit", err)
 	}
 }
 

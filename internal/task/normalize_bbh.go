@@ -64,15 +64,11 @@ var bbhOption = regexp.MustCompile(`(?m)^\(([A-R])\)\s*(.*?)\s*$`)
 // rather than its label (one in movie_recommendation, two in ruin_names)
 // keep that text as a text answer.
 func normalizeBBH(rec record, p part) (Example, error) {
-	input, err := rec.str("input")
+	f, err := rec.strs("input", "target")
 	if err != nil {
 		return Example{}, err
 	}
-	target, err := rec.str("target")
-	if err != nil {
-		return Example{}, err
-	}
-	target = strings.TrimSpace(target)
+	input, target := f[0], strings.TrimSpace(f[1])
 	typ, ok := bbhType(p.tag)
 	if !ok {
 		return Example{}, rec.errorf("", "unknown BIG-Bench Hard subtask %q", p.tag)

@@ -149,18 +149,11 @@ func indexLabel(rec record, field string, n int) (string, error) {
 // normalizeReClor reads ReClor (context, question, answers[4], label 0-3,
 // id_string): the gold answer is answers[label], labelled A-D.
 func normalizeReClor(rec record, p part) (Example, error) {
-	id, err := rec.str("id_string")
+	f, err := rec.strs("id_string", "context", "question")
 	if err != nil {
 		return Example{}, err
 	}
-	context, err := rec.str("context")
-	if err != nil {
-		return Example{}, err
-	}
-	q, err := rec.str("question")
-	if err != nil {
-		return Example{}, err
-	}
+	id, context, q := f[0], f[1], f[2]
 	opts, err := optionsFromList(rec, "answers")
 	if err != nil {
 		return Example{}, err

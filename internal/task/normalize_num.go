@@ -10,14 +10,11 @@ import (
 // normalizeGSM8K reads GSM8K (question, answer ending in "#### <number>"):
 // the rationale is the text before "####", calculator annotations kept.
 func normalizeGSM8K(rec record, p part) (Example, error) {
-	q, err := rec.str("question")
+	f, err := rec.strs("question", "answer")
 	if err != nil {
 		return Example{}, err
 	}
-	a, err := rec.str("answer")
-	if err != nil {
-		return Example{}, err
-	}
+	q, a := f[0], f[1]
 	i := strings.LastIndex(a, "####")
 	if i < 0 {
 		return Example{}, rec.errorf("answer", "no final \"#### <answer>\" line")
@@ -38,28 +35,18 @@ func normalizeGSM8K(rec record, p part) (Example, error) {
 // normalizeSVAMP reads SVAMP (ID, Body, Question, Answer): the question is
 // Body + " " + Question.
 func normalizeSVAMP(rec record, p part) (Example, error) {
-	body, err := rec.str("Body")
+	f, err := rec.strs("Body", "Question", "Answer")
 	if err != nil {
 		return Example{}, err
 	}
-	q, err := rec.str("Question")
-	if err != nil {
-		return Example{}, err
-	}
-	a, err := rec.str("Answer")
-	if err != nil {
-		return Example{}, err
-	}
+	body, q, a := f[0], f[1], f[2]
 	gold, ok := canonNumber(a)
 	if !ok {
 		return Example{}, rec.errorf("Answer", "%q is not a number", a)
 	}
-	id, err := rec.optStr("ID")
+	id, err := rec.strOr("ID", defaultID(p, rec))
 	if err != nil {
 		return Example{}, err
-	}
-	if id == "" {
-		id = defaultID(p, rec)
 	}
 	return Example{
 		ID:       id,
@@ -94,12 +81,9 @@ func normalizeASDiv(rec record, p part) (Example, error) {
 		stripped = strings.TrimSpace(raw)
 	}
 	spec, gold := numberOrText(stripped)
-	id, err := rec.optStr("ID")
+	id, err := rec.strOr("ID", defaultID(p, rec))
 	if err != nil {
 		return Example{}, err
-	}
-	if id == "" {
-		id = defaultID(p, rec)
 	}
 	return Example{
 		ID:       id,
@@ -129,12 +113,9 @@ func normalizeMATH(rec record, p part) (Example, error) {
 			return Example{}, rec.errorf("solution", "no answer field and no \\boxed{} answer in the solution")
 		}
 	}
-	id, err := rec.optStr("unique_id")
+	id, err := rec.strOr("unique_id", p.split+"/"+defaultID(p, rec))
 	if err != nil {
 		return Example{}, err
-	}
-	if id == "" {
-		id = p.split + "/" + defaultID(p, rec)
 	}
 	return Example{
 		ID:        id,
@@ -148,18 +129,11 @@ func normalizeMATH(rec record, p part) (Example, error) {
 // normalizeStrategyQA reads StrategyQA (qid, question, answer true/false,
 // facts): the answer becomes "yes"/"no" and the facts the rationale.
 func normalizeStrategyQA(rec record, p part) (Example, error) {
-	id, err := rec.str("qid")
+	f, err := rec.strs("qid", "question", "answer")
 	if err != nil {
 		return Example{}, err
 	}
-	q, err := rec.str("question")
-	if err != nil {
-		return Example{}, err
-	}
-	a, err := rec.str("answer")
-	if err != nil {
-		return Example{}, err
-	}
+	id, q, a := f[0], f[1], f[2]
 	var gold string
 	switch strings.ToLower(a) {
 	case "true", "yes":

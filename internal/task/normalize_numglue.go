@@ -24,22 +24,11 @@ func normalizeNumGLUE(rec record, p part) (Example, error) {
 	ex := Example{ID: defaultID(p, rec)}
 	switch typ {
 	case "Type_3":
-		q, err := rec.str("question")
+		f, err := rec.strs("question", "Option1", "Option2", "answer")
 		if err != nil {
 			return Example{}, err
 		}
-		o1, err := rec.str("Option1")
-		if err != nil {
-			return Example{}, err
-		}
-		o2, err := rec.str("Option2")
-		if err != nil {
-			return Example{}, err
-		}
-		a, err := rec.str("answer")
-		if err != nil {
-			return Example{}, err
-		}
+		q, o1, o2, a := f[0], f[1], f[2], f[3]
 		switch strings.ReplaceAll(strings.ToLower(a), " ", "") {
 		case "option1":
 			ex.Answer = "A"
@@ -52,22 +41,11 @@ func normalizeNumGLUE(rec record, p part) (Example, error) {
 		ex.Question = renderChoices(q, opts)
 		ex.Spec = answer.Spec{Type: answer.Choice, Options: opts}
 	case "Type_7":
-		s1, err := rec.str("statement1")
+		f, err := rec.strs("statement1", "statement2", "options", "answer")
 		if err != nil {
 			return Example{}, err
 		}
-		s2, err := rec.str("statement2")
-		if err != nil {
-			return Example{}, err
-		}
-		optText, err := rec.str("options")
-		if err != nil {
-			return Example{}, err
-		}
-		a, err := rec.str("answer")
-		if err != nil {
-			return Example{}, err
-		}
+		s1, s2, optText, a := f[0], f[1], f[2], f[3]
 		var opts []answer.Option
 		for i, o := range strings.Split(strings.TrimSuffix(strings.TrimSpace(optText), "?"), " or ") {
 			o = strings.ToLower(strings.TrimSpace(o))
@@ -84,14 +62,11 @@ func normalizeNumGLUE(rec record, p part) (Example, error) {
 		ex.Question = renderChoices(q, opts)
 		ex.Spec = answer.Spec{Type: answer.Choice, Options: opts}
 	case "Type_5", "Type_6":
-		passage, err := rec.str("passage")
+		f, err := rec.strs("passage", "question")
 		if err != nil {
 			return Example{}, err
 		}
-		q, err := rec.str("question")
-		if err != nil {
-			return Example{}, err
-		}
+		passage, q := f[0], f[1]
 		gold, err := dropAnswer(rec)
 		if err != nil {
 			return Example{}, err
@@ -99,14 +74,11 @@ func normalizeNumGLUE(rec record, p part) (Example, error) {
 		ex.Question = strings.TrimSpace(passage) + "\n" + strings.TrimSpace(q)
 		ex.Spec, ex.Answer = numberOrText(gold)
 	case "Type_1", "Type_2", "Type_4", "Type_8":
-		q, err := rec.str("question")
+		f, err := rec.strs("question", "answer")
 		if err != nil {
 			return Example{}, err
 		}
-		a, err := rec.str("answer")
-		if err != nil {
-			return Example{}, err
-		}
+		q, a := f[0], f[1]
 		ex.Question = q
 		ex.Spec, ex.Answer = numberOrText(a)
 	default:

@@ -67,6 +67,20 @@ func (r record) str(path string) (string, error) {
 	return s, nil
 }
 
+// strs is str for several fields: their texts in the order of paths, or the
+// error of the first one that str rejects.
+func (r record) strs(paths ...string) ([]string, error) {
+	out := make([]string, len(paths))
+	for i, path := range paths {
+		s, err := r.str(path)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
 // optStr returns the field at path as text, or "" when it is absent.
 func (r record) optStr(path string) (string, error) {
 	v, ok := r.lookup(path)
@@ -76,6 +90,18 @@ func (r record) optStr(path string) (string, error) {
 	s, ok := scalarText(v)
 	if !ok {
 		return "", r.errorf(path, "want a string or number, got %s", kindOf(v))
+	}
+	return s, nil
+}
+
+// strOr is optStr with def in place of an absent or empty field.
+func (r record) strOr(path, def string) (string, error) {
+	s, err := r.optStr(path)
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return def, nil
 	}
 	return s, nil
 }

@@ -183,6 +183,22 @@ func (t *Task) Examples(ctx context.Context, split string) iter.Seq2[Example, er
 	}
 }
 
+// First returns the first n examples of the split, fewer when the split
+// is shorter, or all of them when n <= 0.
+func (t *Task) First(ctx context.Context, split string, n int) ([]Example, error) {
+	var out []Example
+	for ex, err := range t.Examples(ctx, split) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ex)
+		if len(out) == n {
+			break
+		}
+	}
+	return out, nil
+}
+
 func (t *Task) splitNames() []string {
 	names := make([]string, len(t.def.splits))
 	for i, s := range t.def.splits {

@@ -43,20 +43,13 @@ type lfConfig struct {
 	CutoffLen       int     `yaml:"cutoff_len"`
 	TrainOnPrompt   bool    `yaml:"train_on_prompt"`
 	OverwriteCache  bool    `yaml:"overwrite_cache"`
-	OutputDir       string  `yaml:"output_dir"`
-	NumTrainEpochs  pyFloat `yaml:"num_train_epochs"`
-	LearningRate    pyFloat `yaml:"learning_rate"`
-	LRSchedulerType string  `yaml:"lr_scheduler_type"`
-	WarmupRatio     pyFloat `yaml:"warmup_ratio"`
-	WeightDecay     pyFloat `yaml:"weight_decay"`
-	BatchSize       int     `yaml:"per_device_train_batch_size"`
-	GradAccum       int     `yaml:"gradient_accumulation_steps"`
-	BF16            bool    `yaml:"bf16"`
-	DisableGradCkpt bool    `yaml:"disable_gradient_checkpointing"`
-	Seed            int     `yaml:"seed"`
-	LoggingSteps    int     `yaml:"logging_steps"`
-	SaveStrategy    string  `yaml:"save_strategy"`
-	ReportTo        string  `yaml:"report_to"`
+	trainerArgs     `yaml:",inline"`
+	BF16            bool   `yaml:"bf16"`
+	DisableGradCkpt bool   `yaml:"disable_gradient_checkpointing"`
+	Seed            int    `yaml:"seed"`
+	LoggingSteps    int    `yaml:"logging_steps"`
+	SaveStrategy    string `yaml:"save_strategy"`
+	ReportTo        string `yaml:"report_to"`
 }
 
 func planLlamaFactory(o *Options, p *Plan) error {
@@ -90,14 +83,7 @@ func planLlamaFactory(o *Options, p *Plan) error {
 		Template:        o.Template,
 		CutoffLen:       h.MaxLength,
 		OverwriteCache:  true,
-		OutputDir:       o.Output,
-		NumTrainEpochs:  pyFloat(h.Epochs),
-		LearningRate:    pyFloat(h.LR),
-		LRSchedulerType: h.Scheduler,
-		WarmupRatio:     pyFloat(h.Warmup),
-		WeightDecay:     pyFloat(h.WeightDecay),
-		BatchSize:       h.BatchSize,
-		GradAccum:       h.GradAccum,
+		trainerArgs:     newTrainerArgs(o),
 		BF16:            h.BF16,
 		DisableGradCkpt: !h.GradCkpt,
 		Seed:            h.Seed,

@@ -5,32 +5,53 @@ import (
 	"path/filepath"
 )
 
+// trainerArgs are the Hugging Face TrainingArguments that the TRL and
+// LLaMA-Factory configs both write, under the same keys.
+type trainerArgs struct {
+	OutputDir       string  `yaml:"output_dir"`
+	NumTrainEpochs  pyFloat `yaml:"num_train_epochs"`
+	LearningRate    pyFloat `yaml:"learning_rate"`
+	LRSchedulerType string  `yaml:"lr_scheduler_type"`
+	WarmupRatio     pyFloat `yaml:"warmup_ratio"`
+	WeightDecay     pyFloat `yaml:"weight_decay"`
+	BatchSize       int     `yaml:"per_device_train_batch_size"`
+	GradAccum       int     `yaml:"gradient_accumulation_steps"`
+}
+
+// newTrainerArgs takes the trainer arguments from the options.
+func newTrainerArgs(o *Options) trainerArgs {
+	h := o.Hyper
+	return trainerArgs{
+		OutputDir:       o.Output,
+		NumTrainEpochs:  pyFloat(h.Epochs),
+		LearningRate:    pyFloat(h.LR),
+		LRSchedulerType: h.Scheduler,
+		WarmupRatio:     pyFloat(h.Warmup),
+		WeightDecay:     pyFloat(h.WeightDecay),
+		BatchSize:       h.BatchSize,
+		GradAccum:       h.GradAccum,
+	}
+}
+
 // trlConfig is the `trl sft --config` file. The data is written in TRL's
 // conversational prompt-completion form and completion_only_loss puts the
 // loss on the assistant reply only, with any chat template (TRL's
 // assistant_only_loss needs {% generation %} markers few templates have).
 // max_length is set explicitly: TRL's default of 1024 truncates most paths.
 type trlConfig struct {
-	ModelNameOrPath   string  `yaml:"model_name_or_path"`
-	DatasetName       string  `yaml:"dataset_name"`
-	DatasetTrainSplit string  `yaml:"dataset_train_split"`
-	OutputDir         string  `yaml:"output_dir"`
-	NumTrainEpochs    pyFloat `yaml:"num_train_epochs"`
-	LearningRate      pyFloat `yaml:"learning_rate"`
-	LRSchedulerType   string  `yaml:"lr_scheduler_type"`
-	WarmupRatio       pyFloat `yaml:"warmup_ratio"`
-	WeightDecay       pyFloat `yaml:"weight_decay"`
-	BatchSize         int     `yaml:"per_device_train_batch_size"`
-	GradAccum         int     `yaml:"gradient_accumulation_steps"`
-	MaxLength         int     `yaml:"max_length"`
-	CompletionOnly    bool    `yaml:"completion_only_loss"`
-	Packing           bool    `yaml:"packing"`
-	BF16              bool    `yaml:"bf16"`
-	GradCkpt          bool    `yaml:"gradient_checkpointing"`
-	Seed              int     `yaml:"seed"`
-	LoggingSteps      int     `yaml:"logging_steps"`
-	SaveStrategy      string  `yaml:"save_strategy"`
-	ReportTo          string  `yaml:"report_to"`
+	ModelNameOrPath   string `yaml:"model_name_or_path"`
+	DatasetName       string `yaml:"dataset_name"`
+	DatasetTrainSplit string `yaml:"dataset_train_split"`
+	trainerArgs       `yaml:",inline"`
+	MaxLength         int    `yaml:"max_length"`
+	CompletionOnly    bool   `yaml:"completion_only_loss"`
+	Packing           bool   `yaml:"packing"`
+	BF16              bool   `yaml:"bf16"`
+	GradCkpt          bool   `yaml:"gradient_checkpointing"`
+	Seed              int    `yaml:"seed"`
+	LoggingSteps      int    `yaml:"logging_steps"`
+	SaveStrategy      string `yaml:"save_strategy"`
+	ReportTo          string `yaml:"report_to"`
 
 	UsePEFT     bool    `yaml:"use_peft,omitempty"`
 	LoRAR       int     `yaml:"lora_r,omitempty"`
@@ -45,14 +66,7 @@ func planTRL(o *Options, p *Plan) error {
 		ModelNameOrPath:   o.BaseModel,
 		DatasetName:       filepath.Dir(p.Data),
 		DatasetTrainSplit: "train",
-		OutputDir:         o.Output,
-		NumTrainEpochs:    pyFloat(h.Epochs),
-		LearningRate:      pyFloat(h.LR),
-		LRSchedulerType:   h.Scheduler,
-		WarmupRatio:       pyFloat(h.Warmup),
-		WeightDecay:       pyFloat(h.WeightDecay),
-		BatchSize:         h.BatchSize,
-		GradAccum:         h.GradAccum,
+		trainerArgs:       newTrainerArgs(o),
 		MaxLength:         h.MaxLength,
 		CompletionOnly:    true,
 		BF16:              h.BF16,
