@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/regenesis-ai/regenesis/internal/eval"
@@ -107,7 +109,7 @@ func HTML(w io.Writer, c *Comparison, runs []*Run, opts HTMLOptions) error {
 	for _, r := range runs {
 		res := r.Results
 		p.Runs = append(p.Runs, runInfo{
-			Label: r.Label, Dir: r.Dir, Model: res.Model, Mode: res.Mode, Split: res.Split,
+			Label: r.Label, Dir: r.Dir, Model: res.Model, Mode: res.Mode, Split: runSplit(res),
 			MaxTokens: res.MaxTokens, Temperature: res.Temperature,
 		})
 		pr := pageRun{Label: r.Label, Tasks: map[string]pageTask{}}
@@ -126,4 +128,20 @@ func HTML(w io.Writer, c *Comparison, runs []*Run, opts HTMLOptions) error {
 		return fmt.Errorf("report: render HTML: %w", err)
 	}
 	return nil
+}
+
+// runSplit names the split a run evaluated: the one --split gave, or else
+// the tasks' own default splits ("test", or "test, dev" when they differ).
+func runSplit(res *eval.Results) string {
+	if res.Split != "" {
+		return res.Split
+	}
+	var splits []string
+	for _, t := range res.Tasks {
+		if t.Split != "" && !slices.Contains(splits, t.Split) {
+			splits = append(splits, t.Split)
+		}
+	}
+	slices.Sort(splits)
+	return strings.Join(splits, ", ")
 }
