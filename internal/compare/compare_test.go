@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"math"
 	"os"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/regenesis-ai/regenesis/internal/golden"
+)
 
 func f(v float64) *float64 { return &v }
 
@@ -120,19 +119,7 @@ func TestWriteMarkdownGolden(t *testing.T) {
 	if err := WriteMarkdown(&b, load(t, "testdata/regenesis", "testdata/star")); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "compare.md")
-	if *update {
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("markdown (-want +got):\n%s", diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "compare.md"), b.Bytes())
 }
 
 func TestWriteJSON(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -18,11 +17,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func num(task_, id, q, gold string) task.Example {
 	return task.Example{ID: id, Task: task_, Question: q, Spec: answer.Spec{Type: answer.Number}, Answer: gold}
@@ -135,7 +133,7 @@ func TestRunGreedy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "greedy_results.golden.json", append(b, '\n'))
+	golden.Check(t, filepath.Join("testdata", "greedy_results.golden.json"), append(b, '\n'))
 }
 
 func TestRunMajority(t *testing.T) {
@@ -350,25 +348,6 @@ func TestWilson(t *testing.T) {
 		if math.Abs(lo-tt.low) > 5e-5 || math.Abs(hi-tt.hig) > 5e-5 {
 			t.Errorf("Wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", tt.k, tt.n, lo, hi, tt.low, tt.hig)
 		}
-	}
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }
 

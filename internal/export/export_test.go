@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,29 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/regenesis-ai/regenesis/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 const synthDir = "testdata/synth"
-
-// golden compares got with testdata/golden/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-	}
-}
 
 func TestRunGolden(t *testing.T) {
 	tests := []struct {
@@ -68,7 +49,7 @@ func TestRunGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.golden, got)
+			golden.Check(t, filepath.Join("testdata", "golden", tt.golden), got)
 			if !tt.datasetInfo {
 				if sum.DatasetInfo != "" {
 					t.Errorf("DatasetInfo = %q, want none", sum.DatasetInfo)
@@ -79,7 +60,7 @@ func TestRunGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, string(tt.format)+"_dataset_info.json", info)
+			golden.Check(t, filepath.Join("testdata", "golden", string(tt.format)+"_dataset_info.json"), info)
 		})
 	}
 }
@@ -120,7 +101,7 @@ func TestRunParquetGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	golden(t, "parquet.txt", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "golden", "parquet.txt"), b.Bytes())
 }
 
 func TestDefaultOut(t *testing.T) {

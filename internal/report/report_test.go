@@ -2,16 +2,15 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/regenesis-ai/regenesis/internal/golden"
+)
 
 // fixture builds the comparison of the testdata runs against testdata/base.
 func fixture(t *testing.T, load LoadOptions) (*Comparison, []*Run) {
@@ -90,7 +89,7 @@ func TestMarkdownGolden(t *testing.T) {
 	if err := c.Markdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.golden.md", b.Bytes())
+	golden.Check(t, filepath.Join("testdata", "report.golden.md"), b.Bytes())
 }
 
 func TestLoadCapsPredictions(t *testing.T) {
@@ -202,25 +201,6 @@ func TestWriteFiles(t *testing.T) {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v (size %v)", p, err, st)
 		}
-	}
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,12 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/train"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fakeInvoker records the subcommands; train writes the result record the
 // real command leaves. failAt makes the invocation whose args start with
@@ -112,7 +108,7 @@ func TestRunTwoRoundsGolden(t *testing.T) {
 	}
 	got := strings.Join(f.calls, "\n") + "\n"
 	got = strings.ReplaceAll(strings.ReplaceAll(got, cfg.Dir, "$RUN"), srv.URL, "$SERVE")
-	golden(t, "two_rounds.txt", got)
+	golden.Check(t, filepath.Join("testdata", "two_rounds.txt"), []byte(got))
 
 	// A second run finds every step done and runs nothing.
 	again := &fakeInvoker{}
@@ -227,24 +223,6 @@ func TestServeEndpointNotReady(t *testing.T) {
 	want := `model "regenesis-r1" not ready at ` + srv.URL + `/v1/models in time: ` + srv.URL + `/v1/models lists [something-else], not "regenesis-r1"`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error = %v, want %s", err, want)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", p, diff)
 	}
 }
 

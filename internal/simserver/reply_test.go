@@ -1,17 +1,13 @@
 package simserver
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/regenesis-ai/regenesis/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // TestStageReplies checks that every stage's reply reads the way the cue
 // table of docs/DESIGN.md says, for questions of every answer type.
@@ -128,20 +124,5 @@ func TestRepliesGolden(t *testing.T) {
 			b.WriteString("=== " + e.ID + " " + p.stage + "\n" + text + "\n")
 		}
 	}
-	golden := filepath.Join("testdata", "replies.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), b.String()); diff != "" {
-		t.Errorf("replies differ from %s (-want +got):\n%s", golden, diff)
-	}
+	golden.Check(t, filepath.Join("testdata", "replies.golden"), []byte(b.String()))
 }

@@ -2,18 +2,13 @@ package synth
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // scriptedMethod returns a fixed outcome per question: the first question
 // has a kept path after a preamble and a wrong one, the second only a stage
@@ -61,22 +56,6 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 	got := readOutputs(t, dir)
 	for _, name := range []string{SFTFile, CandidatesFile, ManifestFile} {
-		golden := filepath.Join("testdata", "golden", name)
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, got[name], 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(string(want), string(got[name])); diff != "" {
-			t.Errorf("%s differs from %s (-want +got; go test -update rewrites it):\n%s", name, golden, diff)
-		}
+		golden.Check(t, filepath.Join("testdata", "golden", name), got[name])
 	}
 }

@@ -1,38 +1,13 @@
 package train
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/regenesis-ai/regenesis/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", p, diff)
-	}
-}
 
 func TestPrepareGolden(t *testing.T) {
 	lora := DefaultHyper()
@@ -78,7 +53,7 @@ func TestPrepareGolden(t *testing.T) {
 				}
 				b.WriteString("\n== " + f + " ==\n" + string(c))
 			}
-			golden(t, tt.name+".txt", strings.ReplaceAll(b.String(), out, "$OUT"))
+			golden.Check(t, filepath.Join("testdata", "golden", tt.name+".txt"), []byte(strings.ReplaceAll(b.String(), out, "$OUT")))
 		})
 	}
 }
