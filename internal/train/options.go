@@ -141,6 +141,10 @@ type OpenAIOptions struct {
 	MaxPollInterval time.Duration
 	// HTTPTimeout bounds each request (default 2m; uploads can be large).
 	HTTPTimeout time.Duration
+
+	// filesLimit and partSize override FilesEndpointLimit and
+	// UploadPartSize (tests).
+	filesLimit, partSize int64
 }
 
 func (o *Options) validate() error {
