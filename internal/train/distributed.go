@@ -56,7 +56,7 @@ func (d Distributed) validate(engine, accelerateConfig string) error {
 	switch d.Shard {
 	case "", ShardFSDP, ShardZero2, ShardZero3:
 	default:
-		return fmt.Errorf("--deepspeed %q: want zero2 or zero3", strings.TrimPrefix(d.Shard, "zero"))
+		return fmt.Errorf("--deepspeed %q: want zero2 or zero3", d.Shard)
 	}
 	if d.Shard == "" {
 		return nil
@@ -276,8 +276,9 @@ func writeSlurm(o *Options, p *Plan, argv []string, rank func(argv []string, ran
 #SBATCH --gpus-per-node=%d
 #SBATCH --exclusive
 set -euo pipefail
-# Node 0 of the allocation is the rendezvous host (it replaces %s).
-MAIN_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
+# Node 0 of the allocation is the rendezvous host (it replaces %s);
+# sed reads all names, so that pipefail never sees a SIGPIPE.
+MAIN_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | sed -n 1p)
 export MAIN_IP
 srun bash -c %s
 `, d.gpus(), d.nodes(), d.gpus(), d.MainIP, quoteArg(line))

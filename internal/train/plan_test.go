@@ -101,7 +101,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"accelerate for axolotl", func(o *Options) { o.Engine, o.AccelerateConfig = EngineAxolotl, "a.yaml" }, "--accelerate-config is not used by axolotl"},
 		{"accelerate for llamafactory", func(o *Options) { o.Engine, o.AccelerateConfig = EngineLlamaFactory, "a.yaml" }, "--accelerate-config is not used by llamafactory"},
 		{"fsdp and own config", func(o *Options) { o.Distributed.Shard, o.AccelerateConfig = ShardFSDP, "a.yaml" }, "--fsdp writes its own accelerate config; drop --accelerate-config"},
-		{"bad deepspeed stage", func(o *Options) { o.Distributed.Shard = "zero1" }, `--deepspeed "1": want zero2 or zero3`},
+		{"bad deepspeed stage", func(o *Options) { o.Distributed.Shard = "zero1" }, `--deepspeed "zero1": want zero2 or zero3`},
 		{"fsdp for llamafactory", func(o *Options) { o.Engine, o.Distributed.Shard = EngineLlamaFactory, ShardFSDP }, "--fsdp is written for the hf and trl engines only"},
 		{"nodes without address", func(o *Options) { o.Distributed = Distributed{Shard: ShardZero3, Nodes: 2} }, "pass --main-process-ip"},
 		{"axolotl on nodes", func(o *Options) {
