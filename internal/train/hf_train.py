@@ -17,6 +17,9 @@ Modes:
   --check       preflight without a GPU: the tokenizer has a chat template
                 (exit 3 if not), every example renders, masks to at least one
                 trained token and fits --max-length (needs transformers only)
+  --check-config ENGINE CONFIG
+                fail when the TRL or LLaMA-Factory config holds keys the
+                installed trainer's parser does not know (imports it; no GPU)
   --selftest    test the data and masking logic (standard library only)
   --versions P  print the installed versions of distributions P as JSON
                 (standard library only)
@@ -339,6 +342,48 @@ def plain_render(messages, add_generation_prompt):
     return out + ("assistant: " if add_generation_prompt else "")
 
 
+def config_keys_known(engine):
+    """The keys the installed trainer's config parser knows, without
+    building its argument objects (which would look for GPUs)."""
+    import dataclasses
+
+    if engine == "trl":
+        from trl.scripts.sft import make_parser
+
+        # TrlParser.set_defaults_with_config matches config keys against the
+        # argparse destinations; whatever is left goes to accelerate launch.
+        return {a.dest for a in make_parser()._actions} | {"env"}
+    if engine == "llamafactory":
+        from llamafactory.hparams.parser import _TRAIN_ARGS
+
+        return {f.name for cls in _TRAIN_ARGS for f in dataclasses.fields(cls)}
+    raise DataError(f"--check-config: unknown engine {engine!r} (want trl or llamafactory)")
+
+
+def check_config(engine, path):
+    """Fail when the config holds keys the installed trainer does not know."""
+    import importlib.metadata as md
+
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        cfg = yaml.safe_load(f) or {}
+    unknown = sorted(set(cfg) - config_keys_known(engine))
+    dist = "trl" if engine == "trl" else "llamafactory"
+    try:
+        version = md.version(dist)
+    except md.PackageNotFoundError:
+        version = "?"
+    print(json.dumps({"engine": engine, "version": version, "unknown": unknown}))
+    if unknown:
+        consequence = (
+            "trl sft would hand them to accelerate launch, which aborts"
+            if engine == "trl"
+            else "LLaMA-Factory refuses unknown keys"
+        )
+        raise DataError(f"{path}: keys the installed {dist} {version} does not know: {', '.join(unknown)} ({consequence})")
+
+
 def check(args):
     tok = load_tokenizer(args, need_template=not args.allow_no_chat_template)
     render, tokenize = hf_functions(tok)
@@ -521,6 +566,7 @@ def parse_args(argv):
     p.add_argument("--selftest", action="store_true")
     p.add_argument("--versions", nargs="+", metavar="DIST")
     p.add_argument("--check", action="store_true")
+    p.add_argument("--check-config", nargs=2, metavar=("ENGINE", "CONFIG"))
     p.add_argument("--data")
     p.add_argument("--model")
     p.add_argument("--tokenizer")
@@ -546,7 +592,7 @@ def parse_args(argv):
     p.add_argument("--lora-dropout", type=float, default=0.05)
     p.add_argument("--merge-lora", action="store_true")
     args = p.parse_args(argv)
-    if not (args.selftest or args.versions):
+    if not (args.selftest or args.versions or args.check_config):
         missing = [f"--{k}" for k in ("data", "model") if not getattr(args, k)]
         if not args.check and not args.output:
             missing.append("--output")
@@ -562,6 +608,8 @@ def main(argv=None):
             selftest()
         elif args.versions:
             versions(args.versions)
+        elif args.check_config:
+            check_config(*args.check_config)
         elif args.check:
             check(args)
         else:

@@ -214,6 +214,24 @@ func checkTemplate(ctx context.Context, o *Options, scriptPath, source string, l
 	return nil
 }
 
+// checkConfigKeys runs the script's --check-config mode: the installed
+// trainer's own parser says whether it knows every key of the config.
+func checkConfigKeys(ctx context.Context, o *Options, scriptPath, config string) error {
+	args := []string{scriptPath, "--check-config", o.Engine, config}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, o.python(), args...)
+	cmd.Stdout = o.logw()
+	cmd.Stderr = io.MultiWriter(o.logw(), &stderr)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 2 {
+			return errors.New(lastLine(stderr.String()))
+		}
+		return fmt.Errorf("checking the keys of %s (%s): %w: %s", config, ShellQuote(append([]string{o.python()}, args...)), err, lastLine(stderr.String()))
+	}
+	return nil
+}
+
 func lastLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '\n'); i >= 0 {

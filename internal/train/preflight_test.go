@@ -68,6 +68,7 @@ func fakeBin(t *testing.T) (dir, log string) {
 	python := `#!/bin/sh
 case "$2" in
 --versions) echo "$*" >> "$FAKE_LOG.versions"; echo "$FAKE_VERSIONS" ;;
+--check-config) echo "$*" >> "$FAKE_LOG.config"; [ -z "$FAKE_CONFIG" ] && exit 0; echo "error: $FAKE_CONFIG" >&2; exit 2 ;;
 --check) echo "$*" >> "$FAKE_LOG"; [ -z "$FAKE_CHECK" ] && exit 0; echo "error: $FAKE_CHECK" >&2; exit ${FAKE_CHECK_CODE:-2} ;;
 esac
 `
@@ -81,6 +82,7 @@ esac
 	t.Setenv("FAKE_LOG", log)
 	t.Setenv("FAKE_CHECK", "")
 	t.Setenv("FAKE_CHECK_CODE", "")
+	t.Setenv("FAKE_CONFIG", "")
 	return dir, log
 }
 
@@ -103,6 +105,7 @@ func TestRunPreflight(t *testing.T) {
 		{"old trl", EngineTRL, false, `{"python":"3.11.7","packages":{"torch":"2.4.0","transformers":"4.46.0","accelerate":"1.0.1","trl":"0.17.1"}}`, "", "trl 0.17.1 is too old (need >= 0.18)"},
 		{"template", EngineHF, false, allInstalled, "the tokenizer of m has no chat template; pass --tokenizer with one that has",
 			"preflight check of "},
+		{"unknown config key", EngineTRL, false, allInstalled, "", ""},
 		{"too long", EngineAxolotl, false, allInstalled, "3 of 10 examples are longer than --max-length 4096 tokens", "3 of 10 examples are longer than --max-length 4096 tokens"},
 	}
 	for _, tt := range tests {
@@ -110,6 +113,11 @@ func TestRunPreflight(t *testing.T) {
 			_, log := fakeBin(t)
 			t.Setenv("FAKE_VERSIONS", tt.versions)
 			t.Setenv("FAKE_CHECK", tt.check)
+			if tt.name == "unknown config key" {
+				const msg = "trl_sft.yaml: keys the installed trl 0.24.0 does not know: foo (trl sft would hand them to accelerate launch, which aborts)"
+				t.Setenv("FAKE_CONFIG", msg)
+				tt.wantErr = msg
+			}
 			h := DefaultHyper()
 			h.LoRA = tt.lora
 			out := t.TempDir()

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,5 +177,53 @@ func TestScriptTrainOrder(t *testing.T) {
 				t.Errorf("use_cache left on: %v", tr)
 			}
 		})
+	}
+}
+
+// TestScriptCheckConfig runs --check-config against stand-ins for TRL's
+// and LLaMA-Factory's parsers (testdata/fakepy): a key the parser does not
+// know fails with exit status 2, naming it and the installed version.
+func TestScriptCheckConfig(t *testing.T) {
+	py := python3(t)
+	if exec.Command(py, "-c", "import yaml").Run() != nil {
+		t.Skip("PyYAML not installed")
+	}
+	tests := []struct {
+		engine, config string
+		wantErr        string
+	}{
+		{"trl", "model_name_or_path: m\nwarmup_steps: 0.03\ndtype: float32\nenv: {A: b}\n", ""},
+		{"trl", "model_name_or_path: m\nwarmup_ratio: 0.03\ntorch_dtype: float32\n", "keys the installed trl 1.9.0 does not know: torch_dtype, warmup_ratio (trl sft would hand them to accelerate launch, which aborts)"},
+		{"llamafactory", "model_name_or_path: m\nwarmup_ratio: 0.03\n", ""},
+		{"llamafactory", "model_name_or_path: m\ncutoff: 5\n", "keys the installed llamafactory ? does not know: cutoff"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		lib := filepath.Join(dir, "lib")
+		if err := os.CopyFS(lib, os.DirFS("testdata/fakepy")); err != nil {
+			t.Fatal(err)
+		}
+		di := filepath.Join(lib, "trl-1.9.0.dist-info")
+		os.MkdirAll(di, 0o755)
+		os.WriteFile(filepath.Join(di, "METADATA"), []byte("Metadata-Version: 2.1\nName: trl\nVersion: 1.9.0\n"), 0o644)
+		script, err := WriteScript(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := filepath.Join(dir, "c.yaml")
+		os.WriteFile(cfg, []byte(tt.config), 0o644)
+		cmd := exec.Command(py, "-B", script, "--check-config", tt.engine, cfg)
+		cmd.Env = append(os.Environ(), "PYTHONPATH="+lib)
+		out, err := cmd.CombinedOutput()
+		if tt.wantErr == "" {
+			if err != nil {
+				t.Errorf("%s %q: %v\n%s", tt.engine, tt.config, err, out)
+			}
+			continue
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !bytes.Contains(out, []byte(tt.wantErr)) {
+			t.Errorf("%s %q: %v\n%s\nwant exit 2 and %q", tt.engine, tt.config, err, out, tt.wantErr)
+		}
 	}
 }

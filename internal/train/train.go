@@ -175,6 +175,11 @@ func preflight(ctx context.Context, o *Options, plan *Plan, pyVersion string) er
 		if err := checkKeys(o.Engine, cfg, o.ExtraArgs, o.Versions); err != nil {
 			return err
 		}
+		if o.Engine == EngineTRL || o.Engine == EngineLlamaFactory {
+			if err := checkConfigKeys(ctx, o, scriptPath, cfg); err != nil {
+				return err
+			}
+		}
 	}
 	if t := tool(o.Engine); t != "" {
 		if _, err := exec.LookPath(t); err != nil {
