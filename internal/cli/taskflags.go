@@ -18,6 +18,8 @@ type taskFlags struct {
 	dataDir    string
 	taskFiles  []string
 	noDownload bool
+	// revisions are --revision values: REV or TASK=REV.
+	revisions []string
 
 	// A custom task given by flags instead of a YAML file.
 	customName   string
@@ -41,6 +43,7 @@ func addTaskFlags(cmd *cobra.Command) *taskFlags {
 	fs.StringVar(&f.dataDir, "data-dir", def, "folder holding one folder per task (gsm8k/, arc_challenge/, ...); env REGENESIS_DATA_DIR")
 	fs.StringArrayVar(&f.taskFiles, "task-file", nil, "YAML file describing a custom task (repeatable; see docs/TASKS.md)")
 	fs.BoolVar(&f.noDownload, "no-download", false, "never download task files from the Hugging Face Hub (HF_HUB_OFFLINE=1 also serves only cached files)")
+	fs.StringArrayVar(&f.revisions, "revision", nil, "read the built-in tasks' Hugging Face Hub files at this commit, branch or tag instead of the pinned commits; TASK=REV for one task (repeatable; `regenesis tasks` prints the pins)")
 	fs.StringVar(&f.customName, "custom-task", "", "name of a custom task given by the --custom-* flags")
 	fs.StringVar(&f.customType, "custom-answer-type", "", "answer type of the custom task: number, choice, yesno, text or math")
 	fs.StringArrayVar(&f.customSplits, "custom-split", nil, "split of the custom task as NAME=FILE (.jsonl, .json, .csv, .parquet; repeatable)")
@@ -58,7 +61,20 @@ func (f *taskFlags) registry() (*task.Registry, error) {
 		}
 		opts = append(opts, task.WithHub(hub))
 	}
+	for _, v := range f.revisions {
+		name, rev, ok := strings.Cut(v, "=")
+		if !ok {
+			name, rev = "", v
+		}
+		if rev == "" || strings.ContainsAny(rev, " \t") {
+			return nil, fmt.Errorf("--revision %q: want REV or TASK=REV", v)
+		}
+		opts = append(opts, task.WithRevision(name, rev))
+	}
 	r := task.NewRegistry(f.dataDir, opts...)
+	if err := r.CheckRevisions(); err != nil {
+		return nil, err
+	}
 	for _, path := range f.taskFiles {
 		c, err := task.LoadCustom(path)
 		if err != nil {

@@ -23,7 +23,9 @@ func newTasksCmd() *cobra.Command {
 the BIG-Bench Hard subtasks (bbh.<subtask>), extra tasks, and custom tasks from
 --task-file or the --custom-* flags. A split marked [hub] is not in the data
 directory and is downloaded from the Hugging Face Hub on first use; [missing]
-means it is neither here nor on the Hub.`,
+means it is neither here nor on the Hub. HUB SOURCE is the dataset repository and
+the commit its files are read at (--revision overrides it); "(unpinned)" marks
+a source read at a branch.`,
 		Args: cobra.NoArgs,
 	}
 	tf := addTaskFlags(cmd)
@@ -58,7 +60,7 @@ means it is neither here nor on the Hub.`,
 // writeTaskTable prints one row per task.
 func writeTaskTable(w io.Writer, infos []task.Info) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TASK\tGROUP\tANSWER\tTEST\tTRAIN\tSPLITS")
+	fmt.Fprintln(tw, "TASK\tGROUP\tANSWER\tTEST\tTRAIN\tHUB SOURCE\tSPLITS")
 	for _, info := range infos {
 		splits := make([]string, len(info.Splits))
 		for i, s := range info.Splits {
@@ -75,7 +77,14 @@ func writeTaskTable(w io.Writer, infos []task.Info) error {
 		if train == "" {
 			train = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", info.Name, info.Group, info.AnswerType, info.TestSplit, train, strings.Join(splits, ", "))
+		source := "-"
+		if info.Hub != "" {
+			source = info.Hub + "@" + info.Revision
+			if !info.Pinned {
+				source += " (unpinned)"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", info.Name, info.Group, info.AnswerType, info.TestSplit, train, source, strings.Join(splits, ", "))
 	}
 	return tw.Flush()
 }

@@ -76,9 +76,56 @@ func TestTasksJSON(t *testing.T) {
 	}
 	want := task.Split{Name: "test", Count: 1319, Local: true, Hub: true,
 		Files:    []string{filepath.Join(sharedDataDir(t), "gsm8k", "test.jsonl")},
-		HubFiles: []task.HubFile{{Repo: "openai/gsm8k", Revision: "main", Path: "main/test-00000-of-00001.parquet"}}}
+		HubFiles: []task.HubFile{{Repo: "openai/gsm8k", Revision: "740312add88f781978c0658806c59bc2815b9866", Path: "main/test-00000-of-00001.parquet"}}}
 	if diff := cmp.Diff(want, infos[0].Splits[1]); diff != "" {
 		t.Errorf("gsm8k test split (-want +got):\n%s", diff)
+	}
+	if infos[0].Revision != "740312add88f781978c0658806c59bc2815b9866" || !infos[0].Pinned {
+		t.Errorf("gsm8k revision %q pinned %v", infos[0].Revision, infos[0].Pinned)
+	}
+	if infos[1].Name != "numglue" || infos[1].Revision != "main" || infos[1].Pinned {
+		t.Errorf("numglue: revision %q pinned %v, want main, unpinned", infos[1].Revision, infos[1].Pinned)
+	}
+}
+
+// TestTasksRevision overrides the pinned revisions, for one task and for all.
+func TestTasksRevision(t *testing.T) {
+	const other = "0123456789abcdef0123456789abcdef01234567"
+	tests := []struct {
+		args       []string
+		gsm8k, arc string
+	}{
+		{nil, "740312add88f781978c0658806c59bc2815b9866", "210d026faf9955653af8916fad021475a3f00453"},
+		{[]string{"--revision", "gsm8k=" + other}, other, "210d026faf9955653af8916fad021475a3f00453"},
+		{[]string{"--revision", "main"}, "main", "main"},
+	}
+	for _, tt := range tests {
+		out, stderr, code := runTasks(t, append([]string{"--data-dir", t.TempDir(), "--json", "--group", "in-domain"}, tt.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, stderr)
+		}
+		var infos []task.Info
+		if err := json.Unmarshal([]byte(out), &infos); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, i := range infos {
+			got[i.Name] = i.Revision
+			for _, s := range i.Splits {
+				for _, f := range s.HubFiles {
+					if f.Revision != i.Revision {
+						t.Errorf("%v: %s file %s at %s, task at %s", tt.args, i.Name, f.Path, f.Revision, i.Revision)
+					}
+				}
+			}
+		}
+		if got["gsm8k"] != tt.gsm8k || got["arc_challenge"] != tt.arc {
+			t.Errorf("%v: revisions %v", tt.args, got)
+		}
+	}
+	_, stderr, code := runTasks(t, "--revision", "nosuch=main")
+	if code == 0 || !strings.Contains(stderr, `no built-in task "nosuch"`) {
+		t.Errorf("unknown task: exit %d, %q", code, stderr)
 	}
 }
 
@@ -103,9 +150,9 @@ func TestTasksCustom(t *testing.T) {
 		rows = append(rows, strings.Join(strings.Fields(line), " "))
 	}
 	want := []string{
-		"commonsenseqa extra choice dev train train 9,741 [hub], dev 1,221 [hub]",
-		"fromfile extra number test - test ?",
-		"fromflags extra number test - test ?",
+		"commonsenseqa extra choice dev train tau/commonsense_qa@94630fe30dad47192a8546eb75f094926d47e155 train 9,741 [hub], dev 1,221 [hub]",
+		"fromfile extra number test - - test ?",
+		"fromflags extra number test - - test ?",
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)

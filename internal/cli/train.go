@@ -14,6 +14,8 @@ import (
 func newTrainCmd() *cobra.Command {
 	o := train.Options{Hyper: train.DefaultHyper()}
 	var seed int
+	var fsdp bool
+	var deepspeed string
 	cmd := &cobra.Command{
 		Use:   "train --engine E --data DIR --base-model M --output OUT",
 		Short: "Fine-tune a model on synthesized reasoning paths with a training engine",
@@ -22,7 +24,8 @@ func newTrainCmd() *cobra.Command {
 
   hf            the project's own script (transformers + accelerate, peft for
                 --lora), launched with accelerate launch; multi-GPU and
-                multi-node FSDP or DeepSpeed through --accelerate-config
+                multi-node with --fsdp or --deepspeed zero2|zero3 (configs
+                written for you) or your own --accelerate-config
   trl           a TRL "trl sft" config (prompt-completion data, loss on the reply)
   llamafactory  dataset_info.json with explicit role tags and a YAML train config
   axolotl       a YAML config with the chat_template dataset type
@@ -38,7 +41,9 @@ command, and (without a GPU) that the tokenizer has a chat template and every
 example fits --max-length.`,
 		Example: `  regenesis train --engine hf --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k
   regenesis train --engine hf --lora --data runs/gsm8k --base-model meta-llama/Llama-3.1-8B-Instruct \
-      --output models/gsm8k --accelerate-config fsdp.yaml
+      --output models/gsm8k --fsdp --gpus-per-node 8
+  regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k \
+      --deepspeed zero3 --nodes 2 --main-process-ip 10.0.0.1 --run
   regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k --run
   regenesis train --engine openai --data runs/gsm8k --base-model gpt-4o-mini-2024-07-18 --output models/gsm8k-openai
   regenesis train --engine openai --follow ftjob-abc123 --output models/gsm8k-openai`,
@@ -48,6 +53,14 @@ example fits --max-length.`,
 				o.OpenAI.Seed = &seed
 			}
 			o.Hyper.Seed = seed
+			switch {
+			case fsdp && deepspeed != "":
+				return fmt.Errorf("--fsdp and --deepspeed %s: pick one", deepspeed)
+			case fsdp:
+				o.Distributed.Shard = train.ShardFSDP
+			case deepspeed != "":
+				o.Distributed.Shard = "zero" + strings.TrimPrefix(strings.ToLower(deepspeed), "zero")
+			}
 			o.OpenAI.BaseURL = cmp.Or(o.OpenAI.BaseURL, os.Getenv("OPENAI_BASE_URL"))
 			o.OpenAI.APIKey = cmp.Or(o.OpenAI.APIKey, os.Getenv("OPENAI_API_KEY"))
 			o.Stdout, o.Log = cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -86,7 +99,13 @@ example fits --max-length.`,
 	f.BoolVar(&o.MergeLoRA, "merge-lora", false, "hf: also save the adapter merged into the base model under OUT/merged")
 	f.StringVar(&o.Python, "python", "python3", "Python interpreter for the checks")
 	f.StringVar(&o.Tokenizer, "tokenizer", "", "tokenizer with the chat template (default: the base model's)")
-	f.StringVar(&o.AccelerateConfig, "accelerate-config", "", "accelerate config file for multi-GPU or multi-node FSDP/DeepSpeed (hf, trl)")
+	f.StringVar(&o.AccelerateConfig, "accelerate-config", "", "your own accelerate config file for multi-GPU or multi-node runs (hf, trl); or let --fsdp / --deepspeed write one")
+	f.BoolVar(&fsdp, "fsdp", false, "hf, trl: write an accelerate FSDP config (full shard, bf16, activation checkpointing by FSDP, full state dict saved) and launch with it")
+	f.StringVar(&deepspeed, "deepspeed", "", "zero2 or zero3: write a DeepSpeed config (accelerate's for hf and trl, a DeepSpeed JSON for llamafactory and axolotl; zero3 saves the gathered 16-bit model)")
+	f.IntVar(&o.Distributed.GPUsPerNode, "gpus-per-node", 8, "with --fsdp/--deepspeed: training processes per node")
+	f.IntVar(&o.Distributed.Nodes, "nodes", 1, "with --fsdp/--deepspeed: number of machines (writes OUT/regenesis-train/slurm.sbatch when more than one)")
+	f.StringVar(&o.Distributed.MainIP, "main-process-ip", "", "with --nodes > 1: address of node 0, reachable from every node")
+	f.IntVar(&o.Distributed.MainPort, "main-process-port", 29500, "with --nodes > 1: port on node 0 for the rendezvous")
 	f.StringVar(&o.Template, "template", "", "llamafactory: template name (default: the tokenizer's chat template)")
 	f.StringArrayVar(&o.ExtraArgs, "extra-arg", nil, "argument appended to the engine's command (repeatable)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "write the data and configs and print the command; run nothing")

@@ -43,6 +43,11 @@ func TestTrainCommand(t *testing.T) {
 		{"openai without key", []string{"--engine", "openai", "--base-url", "http://127.0.0.1:1/v1"}, "", "no API key: set OPENAI_API_KEY or pass --api-key"},
 		{"unknown engine", []string{"--engine", "deepspeed"}, "", `unknown engine "deepspeed"`},
 		{"bad value", []string{"--batch-size", "0"}, "", "batch size must be positive, got 0"},
+		{"fsdp", []string{"--engine", "hf", "--dry-run", "--fsdp", "--gpus-per-node", "4"}, "regenesis-train/accelerate_fsdp.yaml", ""},
+		{"deepspeed for trl", []string{"--engine", "trl", "--dry-run", "--deepspeed", "zero3"}, "--accelerate_config ", ""},
+		{"fsdp and deepspeed", []string{"--fsdp", "--deepspeed", "zero2"}, "", "--fsdp and --deepspeed zero2: pick one"},
+		{"bad stage", []string{"--deepspeed", "zero1"}, "", `--deepspeed "zero1": want zero2 or zero3`},
+		{"nodes without ip", []string{"--deepspeed", "zero3", "--nodes", "2"}, "", "pass --main-process-ip"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,17 +9,68 @@ import (
 // local is a file in the task's folder of the data directory.
 func local(path string, f format) part { return part{path: path, format: f} }
 
-// hubPart is a file of a Hub dataset repository; its format comes from its
-// extension unless given.
-func hubPart(repo, revision, path string) part {
-	return part{repo: repo, revision: revision, path: path}
+// hubPinTable gives the revisions the built-in tasks' Hub files are read at: a
+// commit for every repository where one whose files match the layout below
+// could be found (see docs/TASKS.md for where each came from), so that a
+// run reads the same bytes a year later. The repositories pinned to "main"
+// are unpinned: no commit of theirs could be checked from here.
+func hubPinTable(repo string) string {
+	switch repo {
+	case "openai/gsm8k":
+		return "740312add88f781978c0658806c59bc2815b9866"
+	case "allenai/ai2_arc":
+		return "210d026faf9955653af8916fad021475a3f00453"
+	case "EleutherAI/asdiv":
+		return "8f95807222d87b4c688c3c22a6ba2801e1fa03e2"
+	case "ChilleD/SVAMP":
+		return "5e0bf1e5e7c0e9c4bc39180d224f41f3f801b7ef"
+	case "EleutherAI/hendrycks_math":
+		return "21a5633873b6a120296cce3e2df9d5550074f4a3"
+	case "HuggingFaceH4/MATH-500":
+		return "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be"
+	case "SaylorTwift/bbh":
+		return "b5306be6f827cfafbb545ff5a51f96916029b0fd"
+	case "facebook/anli":
+		return "8e4813d81f46d313dac7892e1c28076917cfcdf9"
+	case "allenai/openbookqa":
+		return "388097ea7776314e93a529163e0fea805b8a6454"
+	case "tau/commonsense_qa":
+		return "94630fe30dad47192a8546eb75f094926d47e155"
+	// Unpinned.
+	case "metaeval/num-glue":
+		return "main"
+	case "metaeval/reclor":
+		return "main"
+	case "voidful/StrategyQA":
+		return "main"
+	case "deepmind/aqua_rat":
+		return "main"
+	}
+	return ""
+}
+
+// HubPin returns the revision a built-in task source is read at, and
+// whether it is a commit (false: the branch "main", unpinned).
+func HubPin(repo string) (revision string, pinned bool) {
+	rev := hubPinTable(repo)
+	if rev == "" {
+		return "main", false
+	}
+	return rev, commitHash.MatchString(rev)
+}
+
+// hubPart is a file of a Hub dataset repository at the repository's pinned
+// revision; its format comes from its extension unless given.
+func hubPart(repo, path string) part {
+	rev, _ := HubPin(repo)
+	return part{repo: repo, revision: rev, path: path}
 }
 
 // hubShards returns the Hub file of a split that the Hub keeps in one
-// Parquet shard: dir/<split>-00000-of-00001.parquet on the main revision.
+// Parquet shard: dir/<split>-00000-of-00001.parquet.
 func hubShards(repo, dir string) func(split string) []part {
 	return func(split string) []part {
-		return []part{hubPart(repo, "main", dir+"/"+split+"-00000-of-00001.parquet")}
+		return []part{hubPart(repo, dir+"/"+split+"-00000-of-00001.parquet")}
 	}
 }
 
@@ -78,7 +129,7 @@ func gsm8kDef() *taskDef {
 func numglueDef() *taskDef {
 	const repo = "metaeval/num-glue"
 	official := func(name, file string) splitDef {
-		h := hubPart(repo, "main", file)
+		h := hubPart(repo, file)
 		h.format = formatJSONL // JSON Lines despite the .json name
 		return split(name, 0, []part{local(file, formatJSONL)}, []part{h})
 	}
@@ -127,8 +178,8 @@ func reclorDef() *taskDef {
 			TestSplit: "val", TrainSplit: "train",
 			Description: "ReClor logical reasoning (LSAT/GMAT); research use only; the official test has no labels"},
 		splits: []splitDef{
-			split("train", 4638, []part{local("train.json", formatJSON)}, []part{hubPart(repo, "main", "train.json")}),
-			split("val", 500, []part{local("val.json", formatJSON)}, []part{hubPart(repo, "main", "val.json")}),
+			split("train", 4638, []part{local("train.json", formatJSON)}, []part{hubPart(repo, "train.json")}),
+			split("val", 500, []part{local("val.json", formatJSON)}, []part{hubPart(repo, "val.json")}),
 		},
 		normalize: normalizeReClor,
 	}
@@ -143,7 +194,7 @@ func strategyqaDef() *taskDef {
 		splits: []splitDef{
 			split("train", 2061, []part{local("train.json", formatJSON)}, nil),
 			split("dev", 229, []part{local("dev.json", formatJSON)}, nil),
-			split("all", 2290, []part{local("strategyqa_train.json", formatJSON)}, []part{hubPart(repo, "main", "strategyqa_train.json")}),
+			split("all", 2290, []part{local("strategyqa_train.json", formatJSON)}, []part{hubPart(repo, "strategyqa_train.json")}),
 		},
 		normalize: normalizeStrategyQA,
 	}
@@ -156,7 +207,7 @@ func asdivDef() *taskDef {
 			TestSplit:   "test",
 			Description: "ASDiv diverse math word problems (whole corpus as test set), units stripped from answers"},
 		splits: []splitDef{
-			split("test", 2305, []part{local("ASDiv.xml", formatASDiv)}, []part{hubPart(repo, "main", "asdiv/validation-00000-of-00001.parquet")}),
+			split("test", 2305, []part{local("ASDiv.xml", formatASDiv)}, []part{hubPart(repo, "asdiv/validation-00000-of-00001.parquet")}),
 		},
 		normalize: normalizeASDiv,
 	}
@@ -170,8 +221,8 @@ func svampDef() *taskDef {
 			Description: "SVAMP varied arithmetic word problems (the 1,000-problem challenge set as test set)"},
 		splits: []splitDef{
 			split("test", 1000, []part{local("SVAMP.json", formatJSON)}, []part{
-				hubPart(repo, "refs/convert/parquet", "default/train/0000.parquet"),
-				hubPart(repo, "refs/convert/parquet", "default/test/0000.parquet"),
+				hubPart(repo, "train.json"),
+				hubPart(repo, "test.json"),
 			}),
 		},
 		normalize: normalizeSVAMP,
@@ -210,7 +261,7 @@ func mathDef() *taskDef {
 	hubParts := func(s string) []part {
 		ps := parts(s)
 		for i := range ps {
-			ps[i].repo, ps[i].revision = repo, "main"
+			ps[i].repo, ps[i].revision = repo, hubPart(repo, "").revision
 		}
 		return ps
 	}
@@ -233,18 +284,22 @@ func math500Def() *taskDef {
 			TestSplit:   "test",
 			Description: "MATH-500, the 500-problem MATH test subset of \"Let's Verify Step by Step\""},
 		splits: []splitDef{
-			split("test", 500, []part{local("test.jsonl", formatJSONL)}, []part{hubPart(repo, "main", "test.jsonl")}),
+			split("test", 500, []part{local("test.jsonl", formatJSONL)}, []part{hubPart(repo, "test.jsonl")}),
 		},
 		normalize: normalizeMATH,
 	}
 }
+
+// bbhRepo is BIG-Bench Hard's Hub copy, the one lm-evaluation-harness
+// reads (lukaemon/bbh, the older one, was a loading-script dataset).
+const bbhRepo = "SaylorTwift/bbh"
 
 // bbhParts returns the local and Hub files of the named subtasks.
 func bbhParts(names ...string) (localParts, hubParts []part) {
 	for _, n := range names {
 		l := local(n+".json", formatJSON)
 		l.key, l.tag = "examples", n
-		h := hubPart("lukaemon/bbh", "refs/convert/parquet", n+"/test/0000.parquet")
+		h := hubPart(bbhRepo, n+"/test-00000-of-00001.parquet")
 		h.tag = n
 		localParts = append(localParts, l)
 		hubParts = append(hubParts, h)
@@ -261,7 +316,7 @@ func bbhDef() *taskDef {
 	}
 	l, h := bbhParts(names...)
 	return &taskDef{
-		info: Info{Name: "bbh", Group: OOD, AnswerType: answer.Choice, Dir: "bbh", Hub: "lukaemon/bbh",
+		info: Info{Name: "bbh", Group: OOD, AnswerType: answer.Choice, Dir: "bbh", Hub: bbhRepo,
 			TestSplit:   "test",
 			Description: "BIG-Bench Hard, all 27 subtasks (answer type per subtask; see bbh.<subtask>)"},
 		splits:    []splitDef{split("test", count, l, h)},
@@ -273,7 +328,7 @@ func bbhSubtaskDef(name string, count int) *taskDef {
 	typ, _ := bbhType(name)
 	l, h := bbhParts(name)
 	return &taskDef{
-		info: Info{Name: "bbh." + name, Group: OOD, AnswerType: typ, Dir: "bbh", Hub: "lukaemon/bbh",
+		info: Info{Name: "bbh." + name, Group: OOD, AnswerType: typ, Dir: "bbh", Hub: bbhRepo,
 			TestSplit:   "test",
 			Description: "BIG-Bench Hard subtask " + name},
 		splits:    []splitDef{split("test", count, l, h)},
@@ -292,7 +347,7 @@ func anliDef() *taskDef {
 			member := fmt.Sprintf("anli_v1.0/R%d/%s.jsonl", r, kind)
 			l := local(member, formatJSONL)
 			l.zipArchive, l.zipMember, l.tag = "anli_v1.0.zip", member, fmt.Sprintf("R%d", r)
-			h := hubPart(repo, "main", "plain_text/"+name+"-00000-of-00001.parquet")
+			h := hubPart(repo, "plain_text/"+name+"-00000-of-00001.parquet")
 			h.tag = l.tag
 			rounds = append(rounds, split(name, counts[kind][r-1], []part{l}, []part{h}))
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -24,22 +23,44 @@ const DefaultHubEndpoint = "https://huggingface.co"
 // HubFile is one file of a dataset repository on the Hugging Face Hub.
 type HubFile struct {
 	Repo     string `json:"repo"`     // "owner/name"
-	Revision string `json:"revision"` // branch, tag, commit or "refs/convert/parquet"
+	Revision string `json:"revision"` // commit, branch, tag or "refs/convert/parquet"
 	Path     string `json:"path"`     // path inside the repository
 }
 
 // String formats the file as "repo@revision:path".
-func (f HubFile) String() string { return f.Repo + "@" + f.Revision + ":" + f.Path }
+func (f HubFile) String() string { return f.Repo + "@" + f.revision() + ":" + f.Path }
 
-// Hub downloads dataset files from the Hugging Face Hub into a local cache,
-// revalidating cached files by ETag and checking sizes. The zero value is
-// not usable; call NewHub.
+// Pinned reports whether the file's revision is a full commit hash, so that
+// its content can never change.
+func (f HubFile) Pinned() bool { return commitHash.MatchString(f.Revision) }
+
+// commitHash matches a full Git commit hash, as huggingface_hub's
+// REGEX_COMMIT_HASH does.
+var commitHash = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// Hub downloads dataset files from the Hugging Face Hub into the cache the
+// Python huggingface_hub library keeps, in its layout, so that files either
+// side downloaded are reused by the other:
+//
+//	{cache}/datasets--{owner}--{name}/
+//	    blobs/{etag}                       the file's bytes, named by its ETag
+//	    snapshots/{commit}/{path}          a relative symlink to ../../blobs/{etag}
+//	                                       (a copy where symlinks cannot be made)
+//	    refs/{revision}                    the commit a branch or tag pointed at
+//
+// The zero value is not usable; call NewHub.
 type Hub struct {
 	endpoint string
 	token    string
-	cacheDir string
-	offline  bool
-	client   *http.Client
+	// tokenFrom says where the token came from (for messages; never the token).
+	tokenFrom string
+	cacheDir  string
+	offline   bool
+	// offlineVar names the variable that set offline mode.
+	offlineVar string
+	client     *http.Client
+	// symlink makes the snapshot links (os.Symlink; tests make it fail).
+	symlink func(oldname, newname string) error
 }
 
 // HubOption configures a Hub.
@@ -48,8 +69,11 @@ type HubOption func(*Hub)
 // WithEndpoint sets the Hub's base URL (a mirror), overriding HF_ENDPOINT.
 func WithEndpoint(u string) HubOption { return func(h *Hub) { h.endpoint = strings.TrimRight(u, "/") } }
 
-// WithToken sets the access token sent as "Authorization: Bearer", overriding HF_TOKEN.
-func WithToken(t string) HubOption { return func(h *Hub) { h.token = t } }
+// WithToken sets the access token sent as "Authorization: Bearer",
+// overriding HF_TOKEN, HUGGING_FACE_HUB_TOKEN and the token file.
+func WithToken(t string) HubOption {
+	return func(h *Hub) { h.token, h.tokenFrom = cleanToken(t), "the token option" }
+}
 
 // WithCacheDir sets the download cache folder, overriding the environment.
 func WithCacheDir(dir string) HubOption { return func(h *Hub) { h.cacheDir = dir } }
@@ -58,45 +82,156 @@ func WithCacheDir(dir string) HubOption { return func(h *Hub) { h.cacheDir = dir
 func WithHTTPClient(c *http.Client) HubOption { return func(h *Hub) { h.client = c } }
 
 // WithOffline makes the Hub serve only cached files, as HF_HUB_OFFLINE=1 does.
-func WithOffline(offline bool) HubOption { return func(h *Hub) { h.offline = offline } }
+func WithOffline(offline bool) HubOption {
+	return func(h *Hub) { h.offline, h.offlineVar = offline, "offline mode" }
+}
+
+// envTrue reads a boolean variable the way huggingface_hub's _is_true does.
+func envTrue(name string) bool {
+	switch strings.ToUpper(os.Getenv(name)) {
+	case "1", "ON", "YES", "TRUE":
+		return true
+	}
+	return false
+}
+
+// expandPath expands $VARS and a leading ~ as Python's os.path.expandvars
+// and expanduser do.
+func expandPath(p string) string {
+	p = os.ExpandEnv(p)
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+// HFHome returns the Hugging Face home folder as huggingface_hub computes
+// it: $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
+func HFHome() (string, error) {
+	if v := os.Getenv("HF_HOME"); v != "" {
+		return expandPath(v), nil
+	}
+	if v := os.Getenv("XDG_CACHE_HOME"); v != "" {
+		return filepath.Join(expandPath(v), "huggingface"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("hub cache: %w (set HF_HOME or HF_HUB_CACHE)", err)
+	}
+	return filepath.Join(home, ".cache", "huggingface"), nil
+}
+
+// HubCacheDir returns the cache folder huggingface_hub uses: $HF_HUB_CACHE,
+// else the legacy $HUGGINGFACE_HUB_CACHE, else HFHome()/hub.
+func HubCacheDir() (string, error) {
+	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"} {
+		if d := os.Getenv(v); d != "" {
+			return expandPath(d), nil
+		}
+	}
+	home, err := HFHome()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, "hub"), nil
+}
+
+// cleanToken strips line breaks and spaces; an empty token is no token.
+func cleanToken(t string) string {
+	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(t))
+}
+
+// hubToken finds the token the way huggingface_hub's get_token does:
+// HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file `hf auth login`
+// writes ($HF_TOKEN_PATH, default HFHome()/token). It returns where it was
+// found. HF_HUB_DISABLE_IMPLICIT_TOKEN turns all of them off.
+func hubToken() (token, from string, err error) {
+	if envTrue("HF_HUB_DISABLE_IMPLICIT_TOKEN") {
+		return "", "", nil
+	}
+	for _, v := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"} {
+		if t := cleanToken(os.Getenv(v)); t != "" {
+			return t, v, nil
+		}
+	}
+	path := os.Getenv("HF_TOKEN_PATH")
+	if path != "" {
+		path = expandPath(path)
+	} else {
+		home, err := HFHome()
+		if err != nil {
+			return "", "", nil // no home, no token file
+		}
+		path = filepath.Join(home, "token")
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("reading the Hugging Face token file %s: %w", path, err)
+	}
+	if t := cleanToken(string(b)); t != "" {
+		return t, path, nil
+	}
+	return "", "", nil
+}
 
 // NewHub returns a Hub configured from the environment the way the Python
-// huggingface_hub library reads it: HF_ENDPOINT (a mirror), HF_TOKEN,
-// HF_HUB_OFFLINE, and the cache HF_HUB_CACHE, else $HF_HOME/hub, else
-// os.UserCacheDir()/regenesis/hf. Options override the environment.
+// huggingface_hub library reads it: HF_ENDPOINT (a mirror); the token from
+// HF_TOKEN, HUGGING_FACE_HUB_TOKEN or the token file; offline mode from
+// HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE or HF_DATASETS_OFFLINE; and the
+// cache HubCacheDir(). Options override the environment.
 func NewHub(opts ...HubOption) (*Hub, error) {
 	h := &Hub{
 		endpoint: strings.TrimRight(os.Getenv("HF_ENDPOINT"), "/"),
-		token:    os.Getenv("HF_TOKEN"),
 		client:   http.DefaultClient,
+		symlink:  os.Symlink,
 	}
 	if h.endpoint == "" {
 		h.endpoint = DefaultHubEndpoint
 	}
-	switch strings.ToLower(os.Getenv("HF_HUB_OFFLINE")) {
-	case "1", "true", "yes", "on":
-		h.offline = true
-	}
-	switch {
-	case os.Getenv("HF_HUB_CACHE") != "":
-		h.cacheDir = os.Getenv("HF_HUB_CACHE")
-	case os.Getenv("HF_HOME") != "":
-		h.cacheDir = filepath.Join(os.Getenv("HF_HOME"), "hub")
+	for _, v := range []string{"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"} {
+		if envTrue(v) {
+			h.offline, h.offlineVar = true, v
+			break
+		}
 	}
 	for _, o := range opts {
 		o(h)
 	}
-	if h.cacheDir == "" {
-		dir, err := os.UserCacheDir()
+	if h.tokenFrom == "" {
+		t, from, err := hubToken()
 		if err != nil {
-			return nil, fmt.Errorf("hub cache: %w (set HF_HUB_CACHE or HF_HOME)", err)
+			return nil, err
 		}
-		h.cacheDir = filepath.Join(dir, "regenesis", "hf")
+		h.token, h.tokenFrom = t, from
+	}
+	if h.cacheDir == "" {
+		dir, err := HubCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		h.cacheDir = dir
 	}
 	if _, err := url.Parse(h.endpoint); err != nil {
 		return nil, fmt.Errorf("hub endpoint %q: %w", h.endpoint, err)
 	}
 	return h, nil
+}
+
+// CacheDir returns the cache folder.
+func (h *Hub) CacheDir() string { return h.cacheDir }
+
+// TokenSource says where the access token came from ("HF_TOKEN", the
+// token file's path, ...), or "" when there is none. It never returns the token.
+func (h *Hub) TokenSource() string {
+	if h.token == "" {
+		return ""
+	}
+	return h.tokenFrom
 }
 
 // URL returns the file's download URL:
@@ -117,44 +252,50 @@ func (f HubFile) revision() string {
 	return f.Revision
 }
 
-// cachePath is where the file is kept:
-// {cache}/datasets--{owner}--{name}/regenesis/{revision}/{path}; its
-// metadata (ETag, size) lies beside it with a ".meta.json" suffix.
-func (h *Hub) cachePath(f HubFile) string {
-	repoDir := "datasets--" + strings.ReplaceAll(f.Repo, "/", "--")
-	return filepath.Join(h.cacheDir, repoDir, "regenesis", url.PathEscape(f.revision()), filepath.FromSlash(f.Path))
+// repoDir is the repository's folder in the cache, named as
+// huggingface_hub's repo_folder_name names it: "datasets--owner--name".
+func (h *Hub) repoDir(f HubFile) string {
+	return filepath.Join(h.cacheDir, "datasets--"+strings.ReplaceAll(f.Repo, "/", "--"))
 }
 
-// cacheMeta is the sidecar of a cached file.
-type cacheMeta struct {
-	ETag string `json:"etag"`
-	Size int64  `json:"size"`
-	URL  string `json:"url"`
+// snapshotPath is where the file lies in the snapshot of a commit.
+func (h *Hub) snapshotPath(f HubFile, commit string) string {
+	return filepath.Join(h.repoDir(f), "snapshots", commit, filepath.FromSlash(f.Path))
 }
 
-// Cached returns the cached copy's path when the file has been downloaded.
+// refPath is the file holding the commit a branch or tag pointed at when
+// last seen: refs/{revision}, where a revision with slashes
+// ("refs/convert/parquet") makes nested folders, as in huggingface_hub.
+func (h *Hub) refPath(f HubFile) string {
+	return filepath.Join(h.repoDir(f), "refs", filepath.FromSlash(f.revision()))
+}
+
+// cachedCommit is the commit the file's revision resolves to without the
+// network: the revision itself when it is a commit, else its ref.
+func (h *Hub) cachedCommit(f HubFile) (string, bool) {
+	if f.Pinned() {
+		return f.Revision, true
+	}
+	b, err := os.ReadFile(h.refPath(f))
+	if err != nil {
+		return "", false
+	}
+	c := strings.TrimSpace(string(b))
+	return c, commitHash.MatchString(c)
+}
+
+// Cached returns the cached copy's path when the file is in the cache for
+// its revision.
 func (h *Hub) Cached(f HubFile) (string, bool) {
-	p := h.cachePath(f)
-	if _, ok := h.readMeta(p); !ok {
+	commit, ok := h.cachedCommit(f)
+	if !ok {
+		return "", false
+	}
+	p := h.snapshotPath(f, commit)
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 		return "", false
 	}
 	return p, true
-}
-
-func (h *Hub) readMeta(path string) (cacheMeta, bool) {
-	b, err := os.ReadFile(path + ".meta.json")
-	if err != nil {
-		return cacheMeta{}, false
-	}
-	var m cacheMeta
-	if json.Unmarshal(b, &m) != nil {
-		return cacheMeta{}, false
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.Size() != m.Size {
-		return cacheMeta{}, false
-	}
-	return m, true
 }
 
 // HubError is an HTTP error answer from the Hub.
@@ -169,9 +310,9 @@ func (e *HubError) Error() string {
 	msg := fmt.Sprintf("GET %s: %s", e.URL, http.StatusText(e.StatusCode))
 	switch e.StatusCode {
 	case http.StatusNotFound:
-		msg += " (no such dataset repository, revision or file; check the name, or a gated repository may need HF_TOKEN)"
+		msg += " (no such dataset repository, revision or file; check the name and --revision, or a gated repository may need a token: HF_TOKEN or `hf auth login`)"
 	case http.StatusUnauthorized, http.StatusForbidden:
-		msg += " (the repository is gated or private: accept its terms on the Hub and set HF_TOKEN)"
+		msg += " (the repository is gated or private: accept its terms on the Hub and set HF_TOKEN or run `hf auth login`)"
 	}
 	if e.Message != "" {
 		msg += ": " + e.Message
@@ -179,77 +320,178 @@ func (e *HubError) Error() string {
 	return msg
 }
 
-// Download returns the local path of the file, fetching it when the cache
-// lacks it or holds a copy whose ETag no longer matches the Hub's. The file
-// is written to a temporary name, checked against the announced size (and
-// its SHA-256 when the ETag is one), and renamed into place.
+// Download returns the local path of the file in the snapshot of the commit
+// its revision resolves to, fetching it when the cache lacks it. A file of
+// a pinned commit already in the cache is served without asking the Hub.
+// Otherwise a HEAD request gives the commit (X-Repo-Commit), the ETag and
+// the size; the bytes go to blobs/{etag} through a temporary
+// "{etag}.*.incomplete" file, checked against the size (and the SHA-256
+// when the ETag is one), and the snapshot entry is a relative symlink to
+// the blob. When the Hub cannot be reached, the cached copy of the
+// revision (through refs/) serves.
 func (h *Hub) Download(ctx context.Context, f HubFile) (string, error) {
-	path := h.cachePath(f)
-	meta, cached := h.readMeta(path)
+	if p, ok := h.Cached(f); ok && (f.Pinned() || h.offline) {
+		return p, nil
+	}
 	if h.offline {
-		if cached {
-			return path, nil
-		}
-		return "", fmt.Errorf("%s: not in the cache %s and HF_HUB_OFFLINE is set", f, h.cacheDir)
+		return "", fmt.Errorf("%s: not in the cache %s and %s is set", f, h.cacheDir, h.offlineVar)
 	}
 	u := h.URL(f)
-	etag, size, err := h.head(ctx, u)
+	meta, err := h.head(ctx, u)
 	if err != nil {
 		var he *HubError
-		if cached && !errors.As(err, &he) && ctx.Err() == nil {
-			return path, nil // the Hub is unreachable: the cached copy serves
+		if p, ok := h.Cached(f); ok && !errors.As(err, &he) && ctx.Err() == nil {
+			return p, nil // the Hub is unreachable: the cached copy serves
 		}
 		return "", err
 	}
-	if cached && etag != "" && etag == meta.ETag && (size < 0 || size == meta.Size) {
-		return path, nil
+	commit := meta.commit
+	if commit == "" {
+		if !f.Pinned() {
+			return "", fmt.Errorf("HEAD %s: the Hub named no commit (X-Repo-Commit)", u)
+		}
+		commit = f.Revision
 	}
-	n, err := h.fetch(ctx, u, path, etag, size)
-	if err != nil {
+	if meta.etag == "" {
+		return "", fmt.Errorf("HEAD %s: the Hub sent no ETag", u)
+	}
+	if strings.ContainsAny(meta.etag, `/\`) || meta.etag == "." || meta.etag == ".." {
+		return "", fmt.Errorf("HEAD %s: unusable ETag %q", u, meta.etag)
+	}
+	if err := h.writeRef(f, commit); err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(cacheMeta{ETag: etag, Size: n, URL: u})
-	if err != nil {
+	pointer := h.snapshotPath(f, commit)
+	if st, err := os.Stat(pointer); err == nil && st.Mode().IsRegular() {
+		return pointer, nil
+	}
+	blob := filepath.Join(h.repoDir(f), "blobs", meta.etag)
+	newBlob := false
+	if st, err := os.Stat(blob); err != nil || (meta.size >= 0 && st.Size() != meta.size) {
+		if _, err := h.fetch(ctx, u, blob, meta.etag, meta.size); err != nil {
+			return "", err
+		}
+		newBlob = true
+	}
+	if err := h.linkBlob(blob, pointer, newBlob); err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(path+".meta.json", b); err != nil {
-		return "", err
-	}
-	return path, nil
+	return pointer, nil
 }
 
-// head asks for the file's ETag and size without following the redirect to
-// the storage backend: the Hub announces LFS files' hash and size in
-// X-Linked-Etag and X-Linked-Size on the redirect itself. size is -1 when unknown.
-func (h *Hub) head(ctx context.Context, u string) (etag string, size int64, err error) {
+// writeRef records the commit a branch or tag resolved to, atomically, and
+// only when it changed (the cache may be shared read-only).
+func (h *Hub) writeRef(f HubFile, commit string) error {
+	if f.revision() == commit {
+		return nil
+	}
+	p := h.refPath(f)
+	if b, err := os.ReadFile(p); err == nil && string(b) == commit {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, []byte(commit))
+}
+
+// linkBlob makes the snapshot entry point at the blob: a symlink relative
+// to the entry's folder, as huggingface_hub's _create_symlink makes. Where
+// symlinks cannot be made, a new blob is moved into place and an existing
+// one copied, as huggingface_hub does.
+func (h *Hub) linkBlob(blob, pointer string, newBlob bool) error {
+	if err := os.MkdirAll(filepath.Dir(pointer), 0o755); err != nil {
+		return err
+	}
+	_ = os.Remove(pointer)
+	rel, err := filepath.Rel(filepath.Dir(pointer), blob)
+	if err != nil {
+		rel = blob
+	}
+	if err := h.symlink(rel, pointer); err == nil {
+		return nil
+	} else if errors.Is(err, os.ErrExist) {
+		if dst, rerr := filepath.EvalSymlinks(pointer); rerr == nil {
+			if src, serr := filepath.EvalSymlinks(blob); serr == nil && src == dst {
+				return nil
+			}
+		}
+		return err
+	}
+	if newBlob {
+		return os.Rename(blob, pointer)
+	}
+	return copyFile(blob, pointer)
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+// fileMeta is what a HEAD request tells about a file.
+type fileMeta struct {
+	commit, etag string
+	size         int64 // -1 when unknown
+}
+
+// head asks for the file's commit, ETag and size without following the
+// redirect to the storage backend: the Hub announces LFS files' hash and
+// size in X-Linked-Etag and X-Linked-Size on the redirect itself, and the
+// commit in X-Repo-Commit. Relative redirects (a renamed repository) are
+// followed, as huggingface_hub follows them.
+func (h *Hub) head(ctx context.Context, u string) (fileMeta, error) {
+	c := *h.client
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 || req.URL.Host != via[0].URL.Host {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
-		return "", 0, err
+		return fileMeta{}, err
 	}
 	h.authorize(req)
-	c := *h.client
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := c.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("hub: %w", err)
+		return fileMeta{}, fmt.Errorf("hub: %w", err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 400 {
-		return "", 0, &HubError{URL: u, StatusCode: resp.StatusCode, Message: resp.Header.Get("X-Error-Message")}
+		return fileMeta{}, &HubError{URL: u, StatusCode: resp.StatusCode, Message: resp.Header.Get("X-Error-Message")}
 	}
-	etag = resp.Header.Get("X-Linked-Etag")
+	m := fileMeta{commit: resp.Header.Get("X-Repo-Commit"), size: -1}
+	etag := resp.Header.Get("X-Linked-Etag")
 	if etag == "" {
 		etag = resp.Header.Get("ETag")
 	}
-	size = -1
+	m.etag = normalizeETag(etag)
 	if s := resp.Header.Get("X-Linked-Size"); s != "" {
-		if size, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return "", 0, fmt.Errorf("HEAD %s: bad X-Linked-Size %q", u, s)
+		if m.size, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return fileMeta{}, fmt.Errorf("HEAD %s: bad X-Linked-Size %q", u, s)
 		}
 	} else if resp.StatusCode < 300 && resp.ContentLength >= 0 {
-		size = resp.ContentLength
+		m.size = resp.ContentLength
 	}
-	return normalizeETag(etag), size, nil
+	return m, nil
 }
 
 func (h *Hub) authorize(req *http.Request) {
@@ -264,7 +506,8 @@ func normalizeETag(e string) string {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// fetch downloads u to path through a temporary file in the same folder.
+// fetch downloads u to path through a temporary "*.incomplete" file in the
+// same folder.
 func (h *Hub) fetch(ctx context.Context, u, path, etag string, size int64) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -287,7 +530,7 @@ func (h *Hub) fetch(ctx context.Context, u, path, etag string, size int64) (int6
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.incomplete")
 	if err != nil {
 		return 0, err
 	}

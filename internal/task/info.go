@@ -20,6 +20,11 @@ type Info struct {
 	// Hub names the Hugging Face dataset repository files are downloaded
 	// from when the data directory lacks them ("" when none).
 	Hub string `json:"hub,omitempty"`
+	// Revision is the revision the Hub files are read at: a commit when
+	// Pinned, else a branch or tag ("main" for the sources no commit could
+	// be found for, or what --revision asked for).
+	Revision string `json:"revision,omitempty"`
+	Pinned   bool   `json:"pinned,omitempty"`
 }
 
 // Split is one split of a task.

@@ -12,7 +12,10 @@ import (
 type Registry struct {
 	dataDir string
 	hub     *Hub
-	tasks   []*Task
+	// revisions override the pinned Hub revisions: task name -> revision,
+	// "" for every task.
+	revisions map[string]string
+	tasks     []*Task
 }
 
 // Option configures a Registry.
@@ -21,6 +24,45 @@ type Option func(*Registry)
 // WithHub lets tasks download files missing from the data directory from
 // the Hugging Face Hub. Without it, missing files are an error.
 func WithHub(h *Hub) Option { return func(r *Registry) { r.hub = h } }
+
+// WithRevision reads the Hub files of the named task at revision (a commit,
+// branch or tag) instead of its pinned commit; an empty task name applies
+// it to every built-in task. A name that is not a built-in task is
+// reported by CheckRevisions.
+func WithRevision(taskName, revision string) Option {
+	return func(r *Registry) {
+		if r.revisions == nil {
+			r.revisions = map[string]string{}
+		}
+		r.revisions[taskName] = revision
+	}
+}
+
+// revisionFor returns the revision override of the task named name: its
+// own, else its family's (bbh for bbh.navigate), else the one for all.
+func (r *Registry) revisionFor(name string) (string, bool) {
+	if rev, ok := r.revisions[name]; ok {
+		return rev, true
+	}
+	if fam, _, ok := strings.Cut(name, "."); ok {
+		if rev, ok := r.revisions[fam]; ok {
+			return rev, true
+		}
+	}
+	rev, ok := r.revisions[""]
+	return rev, ok
+}
+
+// CheckRevisions reports a --revision override naming no built-in task.
+func (r *Registry) CheckRevisions() error {
+	for name := range r.revisions {
+		if name == "" || slices.Contains(r.Names(), name) {
+			continue
+		}
+		return fmt.Errorf("--revision %s=...: no built-in task %q (known: %s)", name, name, strings.Join(r.Names(), ", "))
+	}
+	return nil
+}
 
 // NewRegistry returns the built-in tasks reading from dataDir, which holds
 // one folder per task (gsm8k/, arc_challenge/, ...).
@@ -31,6 +73,17 @@ func NewRegistry(dataDir string, opts ...Option) *Registry {
 	}
 	for _, d := range builtinDefs() {
 		d.dir = filepath.Join(dataDir, d.info.Dir)
+		if d.info.Hub != "" {
+			d.info.Revision, d.info.Pinned = HubPin(d.info.Hub)
+		}
+		if rev, ok := r.revisionFor(d.info.Name); ok && rev != "" {
+			d.info.Revision, d.info.Pinned = rev, commitHash.MatchString(rev)
+			for i := range d.splits {
+				for j := range d.splits[i].hub {
+					d.splits[i].hub[j].revision = rev
+				}
+			}
+		}
 		r.tasks = append(r.tasks, &Task{def: d, hub: r.hub})
 	}
 	return r

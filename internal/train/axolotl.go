@@ -28,6 +28,7 @@ type axolotlConfig struct {
 	Seed                int              `yaml:"seed"`
 	LoggingSteps        int              `yaml:"logging_steps"`
 	SavesPerEpoch       int              `yaml:"saves_per_epoch"`
+	DeepSpeed           string           `yaml:"deepspeed,omitempty"`
 
 	Adapter          string  `yaml:"adapter,omitempty"`
 	LoRAR            int     `yaml:"lora_r,omitempty"`
@@ -50,7 +51,7 @@ type axolotlDataset struct {
 
 func planAxolotl(o *Options, p *Plan) error {
 	if o.AccelerateConfig != "" {
-		return fmt.Errorf("--accelerate-config is not used by axolotl: set deepspeed or fsdp in its config through --extra-arg")
+		return fmt.Errorf("--accelerate-config is not used by axolotl: pass --deepspeed zero2|zero3")
 	}
 	h := o.Hyper
 	c := axolotlConfig{
@@ -85,8 +86,16 @@ func planAxolotl(o *Options, p *Plan) error {
 	if h.LoRA {
 		c.Adapter, c.LoRAR, c.LoRAAlpha, c.LoRADropout, c.LoRATargetLinear = "lora", h.LoRARank, h.LoRAAlpha, pyFloat(h.LoRADropout), true
 	}
+	if o.Distributed.Shard != "" {
+		ds, err := writeDeepSpeedJSON(o, p)
+		if err != nil {
+			return err
+		}
+		c.DeepSpeed = ds
+		p.Files = append(p.Files, ds)
+	}
 	path := filepath.Join(p.WorkDir, "axolotl.yaml")
-	header := fmt.Sprintf("axolotl config written by regenesis for %d examples.\nRun: axolotl train %s", p.Stats.Examples, path)
+	header := fmt.Sprintf("axolotl config written by regenesis for %d examples.\nRun: axolotl train %s\nWarmup: axolotl's own warmup_ratio, which it turns into steps itself (every version from 0.8).", p.Stats.Examples, path)
 	if err := writeYAML(path, header, c); err != nil {
 		return err
 	}

@@ -13,10 +13,21 @@ func planHF(o *Options, p *Plan) error {
 	}
 	p.Files = append(p.Files, scriptPath)
 	cmd := []string{"accelerate", "launch"}
-	if o.AccelerateConfig != "" {
-		cmd = append(cmd, "--config_file", o.AccelerateConfig)
+	accel := o.AccelerateConfig
+	if o.Distributed.Shard != "" {
+		if accel, err = writeAccelerateConfig(o, p); err != nil {
+			return err
+		}
+		p.Files = append(p.Files, accel)
+	}
+	if accel != "" {
+		cmd = append(cmd, "--config_file", accel)
 	}
 	h := o.Hyper
+	// Under FSDP the activations are checkpointed by FSDP itself
+	// (fsdp_activation_checkpointing in the written config); the trainer's
+	// gradient checkpointing stays off, as transformers refuses both.
+	gradCkpt := h.GradCkpt && o.Distributed.Shard != ShardFSDP
 	cmd = append(cmd, scriptPath,
 		"--data", p.Data,
 		"--model", o.BaseModel,
@@ -31,7 +42,7 @@ func planHF(o *Options, p *Plan) error {
 		"--max-length", strconv.Itoa(h.MaxLength),
 		"--seed", strconv.Itoa(h.Seed),
 		boolFlag("bf16", h.BF16),
-		boolFlag("gradient-checkpointing", h.GradCkpt),
+		boolFlag("gradient-checkpointing", gradCkpt),
 	)
 	if o.Tokenizer != "" {
 		cmd = append(cmd, "--tokenizer", o.Tokenizer)
@@ -50,6 +61,15 @@ func planHF(o *Options, p *Plan) error {
 		}
 	}
 	p.Command = append(cmd, o.ExtraArgs...)
+	if o.Distributed.Shard != "" {
+		slurm, err := writeSlurm(o, p, p.Command, accelerateRank)
+		if err != nil {
+			return err
+		}
+		if slurm != "" {
+			p.Files = append(p.Files, slurm)
+		}
+	}
 	return nil
 }
 

@@ -7,11 +7,19 @@ GPUs and many nodes (FSDP or DeepSpeed) all go through accelerate's own
 configuration. Each example is rendered with the model's chat template and the
 loss is taken on the assistant turns only: every other token is labelled -100.
 
+Needs: Python 3.9+, torch 2.1+, transformers 4.41+, accelerate 0.30+, and
+peft 0.11+ for --lora (the first to keep the adapter in float32 over a bf16
+base). It follows the installed transformers: dtype= from 4.56 (torch_dtype=
+before), warmup_steps=<ratio> from 5.0 (warmup_ratio= before).
+
 Modes:
   (default)     train
-  --check       preflight without a GPU: the tokenizer has a chat template,
-                every example renders, masks to at least one trained token and
-                fits --max-length (needs transformers only)
+  --check       preflight without a GPU: the tokenizer has a chat template
+                (exit 3 if not), every example renders, masks to at least one
+                trained token and fits --max-length (needs transformers only)
+  --check-config ENGINE CONFIG
+                fail when the TRL or LLaMA-Factory config holds keys the
+                installed trainer's parser does not know (imports it; no GPU)
   --selftest    test the data and masking logic (standard library only)
   --versions P  print the installed versions of distributions P as JSON
                 (standard library only)
@@ -32,6 +40,10 @@ class DataError(ValueError):
 
 class TemplateError(ValueError):
     """A chat template that does not render a conversation as a prefix chain."""
+
+
+class NoChatTemplate(TemplateError):
+    """The tokenizer has no chat template (exit status 3)."""
 
 
 # ---------------------------------------------------------------------------
@@ -267,6 +279,14 @@ def selftest():
             assert f"{p}:4:" in str(e), e
         else:
             raise AssertionError("a malformed line was accepted")
+    assert version_tuple("4.56.0.dev0") == (4, 56, 0)
+    assert version_tuple("2.4.0+cu121") == (2, 4, 0)
+    assert version_tuple("0.9.1rc1") == (0, 9, 1)
+    assert dtype_kwargs((4, 55, 4), "f") == {"torch_dtype": "f"}
+    assert dtype_kwargs((4, 56, 0), "f") == {"dtype": "f"}
+    assert dtype_kwargs(None, "f") == {"torch_dtype": "f"}
+    assert warmup_kwargs((4, 57, 1), 0.03) == {"warmup_ratio": 0.03}
+    assert warmup_kwargs((5, 15, 0), 0.03) == {"warmup_steps": 0.03}
     print("selftest ok")
 
 
@@ -288,12 +308,12 @@ def versions(names):
     print(json.dumps({"python": platform.python_version(), "packages": pkgs}))
 
 
-def load_tokenizer(args):
+def load_tokenizer(args, need_template=True):
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(args.tokenizer or args.model)
-    if not getattr(tok, "chat_template", None):
-        raise TemplateError(
+    if need_template and not getattr(tok, "chat_template", None):
+        raise NoChatTemplate(
             f"the tokenizer of {args.tokenizer or args.model} has no chat template; "
             "pass --tokenizer with one that has"
         )
@@ -315,9 +335,61 @@ def hf_functions(tok):
     return render, tokenize
 
 
+def plain_render(messages, add_generation_prompt):
+    """The turns one after another: for length checks when the trainer
+    renders with a template of its own (LLaMA-Factory's --template)."""
+    out = "".join(f"{m['role']}: {m['content']}\n" for m in messages)
+    return out + ("assistant: " if add_generation_prompt else "")
+
+
+def config_keys_known(engine):
+    """The keys the installed trainer's config parser knows, without
+    building its argument objects (which would look for GPUs)."""
+    import dataclasses
+
+    if engine == "trl":
+        from trl.scripts.sft import make_parser
+
+        # TrlParser.set_defaults_with_config matches config keys against the
+        # argparse destinations; whatever is left goes to accelerate launch.
+        return {a.dest for a in make_parser()._actions} | {"env"}
+    if engine == "llamafactory":
+        from llamafactory.hparams.parser import _TRAIN_ARGS
+
+        return {f.name for cls in _TRAIN_ARGS for f in dataclasses.fields(cls)}
+    raise DataError(f"--check-config: unknown engine {engine!r} (want trl or llamafactory)")
+
+
+def check_config(engine, path):
+    """Fail when the config holds keys the installed trainer does not know."""
+    import importlib.metadata as md
+
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        cfg = yaml.safe_load(f) or {}
+    unknown = sorted(set(cfg) - config_keys_known(engine))
+    dist = "trl" if engine == "trl" else "llamafactory"
+    try:
+        version = md.version(dist)
+    except md.PackageNotFoundError:
+        version = "?"
+    print(json.dumps({"engine": engine, "version": version, "unknown": unknown}))
+    if unknown:
+        consequence = (
+            "trl sft would hand them to accelerate launch, which aborts"
+            if engine == "trl"
+            else "LLaMA-Factory refuses unknown keys"
+        )
+        raise DataError(f"{path}: keys the installed {dist} {version} does not know: {', '.join(unknown)} ({consequence})")
+
+
 def check(args):
-    tok = load_tokenizer(args)
+    tok = load_tokenizer(args, need_template=not args.allow_no_chat_template)
     render, tokenize = hf_functions(tok)
+    if not getattr(tok, "chat_template", None):
+        print("the tokenizer has no chat template; checking lengths with the turns as plain text", file=sys.stderr)
+        render = plain_render
     _, report = tokenize_file(args.data, render, tokenize, args.max_length)
     print(json.dumps(report))
     if report["examples"] == 0:
@@ -341,12 +413,67 @@ class _ListDataset:
         return self.items[i]
 
 
-def train(args):
-    import inspect
+def dist_version(name):
+    """The installed version of a distribution as a tuple of ints, or None."""
+    import importlib.metadata as md
 
+    try:
+        v = md.version(name)
+    except md.PackageNotFoundError:
+        return None
+    return version_tuple(v)
+
+
+def version_tuple(v):
+    """'4.56.0.dev0' -> (4, 56, 0); '2.4.0+cu121' -> (2, 4, 0)."""
+    parts = []
+    for field in v.split("."):
+        digits = ""
+        for c in field:
+            if not c.isdigit():
+                break
+            digits += c
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) < len(field):
+            break
+    return tuple(parts)
+
+
+# Version thresholds the script follows (see docs/TRAINING.md).
+TF_DTYPE = (4, 56)  # from_pretrained takes dtype; torch_dtype is deprecated
+TF_WARMUP_STEPS_RATIO = (5, 0)  # warmup_steps takes a ratio; warmup_ratio deprecated (removed in 5.15)
+PEFT_FP32_ADAPTER = (0, 11)  # get_peft_model keeps the adapter in float32 over a bf16 base
+
+
+def dtype_kwargs(tf_version, dtype):
+    """The from_pretrained keyword for the dtype the installed transformers takes."""
+    if tf_version is not None and tf_version >= TF_DTYPE:
+        return {"dtype": dtype}
+    return {"torch_dtype": dtype}
+
+
+def warmup_kwargs(tf_version, ratio):
+    """The TrainingArguments warmup keyword the installed transformers takes."""
+    if tf_version is not None and tf_version >= TF_WARMUP_STEPS_RATIO:
+        return {"warmup_steps": ratio}
+    return {"warmup_ratio": ratio}
+
+
+def train(args):
     import torch
     from transformers import AutoModelForCausalLM, Trainer, TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
+
+    tf_version = dist_version("transformers")
+    if args.lora:
+        peft_version = dist_version("peft")
+        if peft_version is None or peft_version < PEFT_FP32_ADAPTER:
+            raise DataError(
+                "--lora needs peft 0.11 or later (it keeps the adapter in float32 over the bf16 base); "
+                "install it with: python -m pip install 'peft>=0.11'"
+            )
 
     tok = load_tokenizer(args)
     render, tokenize = hf_functions(tok)
@@ -361,34 +488,9 @@ def train(args):
     if not examples:
         raise DataError(f"{args.data} has no usable examples")
 
-    # Full fine-tuning keeps float32 master weights and computes in bf16
-    # under autocast: at the paper's learning rate of 1e-6 most updates
-    # would vanish in bf16 weights. LoRA freezes the base, which can then
-    # be loaded in bf16 (peft keeps the adapter in float32).
-    dtype = torch.bfloat16 if args.bf16 and args.lora else torch.float32
-    load_params = inspect.signature(AutoModelForCausalLM.from_pretrained).parameters
-    dtype_key = "dtype" if "dtype" in load_params else "torch_dtype"
-    model = AutoModelForCausalLM.from_pretrained(args.model, **{dtype_key: dtype})
-    if args.gradient_checkpointing:
-        model.config.use_cache = False
-    if args.lora:
-        from peft import LoraConfig, get_peft_model
-
-        if args.gradient_checkpointing:
-            model.enable_input_require_grads()
-        model = get_peft_model(
-            model,
-            LoraConfig(
-                r=args.lora_r,
-                lora_alpha=args.lora_alpha,
-                lora_dropout=args.lora_dropout,
-                target_modules="all-linear",
-                task_type="CAUSAL_LM",
-            ),
-        )
-
-    targ_params = inspect.signature(TrainingArguments).parameters
-    warmup = {"warmup_ratio": args.warmup_ratio} if "warmup_ratio" in targ_params else {"warmup_steps": args.warmup_ratio}
+    # TrainingArguments come first: under DeepSpeed ZeRO-3 creating them
+    # sets up the config that makes from_pretrained load each weight
+    # straight into its shard (zero.Init) instead of whole on every process.
     targs = TrainingArguments(
         output_dir=args.output,
         num_train_epochs=args.epochs,
@@ -406,8 +508,34 @@ def train(args):
         report_to="none",
         seed=args.seed,
         remove_unused_columns=False,
-        **warmup,
+        **warmup_kwargs(tf_version, args.warmup_ratio),
     )
+
+    # Full fine-tuning keeps float32 master weights and computes in bf16
+    # under autocast: at the paper's learning rate of 1e-6 most updates
+    # would vanish in bf16 weights. LoRA freezes the base, which can then
+    # be loaded in bf16 (peft 0.11+ keeps the adapter in float32).
+    dtype = torch.bfloat16 if args.bf16 and args.lora else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(args.model, **dtype_kwargs(tf_version, dtype))
+    # No KV cache while training (it is useless and clashes with
+    # activation checkpointing, whether the trainer's or FSDP's).
+    model.config.use_cache = False
+    if args.lora:
+        from peft import LoraConfig, get_peft_model
+
+        if args.gradient_checkpointing:
+            model.enable_input_require_grads()
+        model = get_peft_model(
+            model,
+            LoraConfig(
+                r=args.lora_r,
+                lora_alpha=args.lora_alpha,
+                lora_dropout=args.lora_dropout,
+                target_modules="all-linear",
+                task_type="CAUSAL_LM",
+            ),
+        )
+
     pad_id = tok.pad_token_id
 
     def collator(features):
@@ -416,6 +544,9 @@ def train(args):
     trainer = Trainer(model=model, args=targs, train_dataset=_ListDataset(examples), data_collator=collator)
     last = get_last_checkpoint(args.output) if os.path.isdir(args.output) else None
     trainer.train(resume_from_checkpoint=last)
+    # save_model gathers the whole model: FSDP with FULL_STATE_DICT (the
+    # config regenesis writes) and ZeRO-3 with
+    # stage3_gather_16bit_weights_on_model_save save loadable weights.
     trainer.save_model(args.output)
     trainer.save_state()
     if trainer.is_world_process_zero():
@@ -423,7 +554,7 @@ def train(args):
         if args.lora and args.merge_lora:
             from peft import PeftModel
 
-            base = AutoModelForCausalLM.from_pretrained(args.model, **{dtype_key: dtype})
+            base = AutoModelForCausalLM.from_pretrained(args.model, **dtype_kwargs(tf_version, dtype))
             merged = PeftModel.from_pretrained(base, args.output).merge_and_unload()
             merged_dir = os.path.join(args.output, "merged")
             merged.save_pretrained(merged_dir)
@@ -435,6 +566,7 @@ def parse_args(argv):
     p.add_argument("--selftest", action="store_true")
     p.add_argument("--versions", nargs="+", metavar="DIST")
     p.add_argument("--check", action="store_true")
+    p.add_argument("--check-config", nargs=2, metavar=("ENGINE", "CONFIG"))
     p.add_argument("--data")
     p.add_argument("--model")
     p.add_argument("--tokenizer")
@@ -448,6 +580,7 @@ def parse_args(argv):
     p.add_argument("--grad-accum", type=int, default=1)
     p.add_argument("--max-length", type=int, default=4096)
     p.add_argument("--drop-long", action="store_true")
+    p.add_argument("--allow-no-chat-template", action="store_true")
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--gradient-checkpointing", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--seed", type=int, default=42)
@@ -459,7 +592,7 @@ def parse_args(argv):
     p.add_argument("--lora-dropout", type=float, default=0.05)
     p.add_argument("--merge-lora", action="store_true")
     args = p.parse_args(argv)
-    if not (args.selftest or args.versions):
+    if not (args.selftest or args.versions or args.check_config):
         missing = [f"--{k}" for k in ("data", "model") if not getattr(args, k)]
         if not args.check and not args.output:
             missing.append("--output")
@@ -475,10 +608,15 @@ def main(argv=None):
             selftest()
         elif args.versions:
             versions(args.versions)
+        elif args.check_config:
+            check_config(*args.check_config)
         elif args.check:
             check(args)
         else:
             train(args)
+    except NoChatTemplate as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     except (DataError, TemplateError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // lfDatasetName is the dataset's name in dataset_info.json.
@@ -50,11 +51,12 @@ type lfConfig struct {
 	LoggingSteps    int    `yaml:"logging_steps"`
 	SaveStrategy    string `yaml:"save_strategy"`
 	ReportTo        string `yaml:"report_to"`
+	DeepSpeed       string `yaml:"deepspeed,omitempty"`
 }
 
 func planLlamaFactory(o *Options, p *Plan) error {
 	if o.AccelerateConfig != "" {
-		return fmt.Errorf("--accelerate-config is not used by llamafactory: put deepspeed settings in its config through --extra-arg deepspeed=FILE and launch with FORCE_TORCHRUN=1")
+		return fmt.Errorf("--accelerate-config is not used by llamafactory: pass --deepspeed zero2|zero3, or your own file with --extra-arg deepspeed=FILE and FORCE_TORCHRUN=1")
 	}
 	dataDir := filepath.Dir(p.Data)
 	info := map[string]lfDatasetInfo{lfDatasetName: {
@@ -83,7 +85,7 @@ func planLlamaFactory(o *Options, p *Plan) error {
 		Template:        o.Template,
 		CutoffLen:       h.MaxLength,
 		OverwriteCache:  true,
-		trainerArgs:     newTrainerArgs(o),
+		trainerArgs:     newTrainerArgs(o, p.Stats.Examples),
 		BF16:            h.BF16,
 		DisableGradCkpt: !h.GradCkpt,
 		Seed:            h.Seed,
@@ -94,15 +96,39 @@ func planLlamaFactory(o *Options, p *Plan) error {
 	if h.LoRA {
 		c.FinetuningType, c.LoRARank, c.LoRAAlpha, c.LoRADropout, c.LoRATarget = "lora", h.LoRARank, h.LoRAAlpha, pyFloat(h.LoRADropout), "all"
 	}
+	p.Files = append(p.Files, infoPath)
+	if o.Distributed.Shard != "" {
+		ds, err := writeDeepSpeedJSON(o, p)
+		if err != nil {
+			return err
+		}
+		c.DeepSpeed = ds
+		p.Files = append(p.Files, ds)
+	}
 	path := filepath.Join(p.WorkDir, "llamafactory_sft.yaml")
-	header := fmt.Sprintf("LLaMA-Factory SFT config written by regenesis for %d examples.\nRun: llamafactory-cli train %s", p.Stats.Examples, path)
+	header := fmt.Sprintf("LLaMA-Factory SFT config written by regenesis for %d examples.\nRun: llamafactory-cli train %s\n%s", p.Stats.Examples, path, warmupNote(o, p.Stats.Examples))
 	if o.Template == "" {
-		header += "\nNo template is set: LLaMA-Factory then uses the tokenizer's chat template."
+		header += "\nNo template is set: LLaMA-Factory parses the tokenizer's chat template, and silently falls back to\nits `empty` template (no roles, no end-of-turn tokens) when the tokenizer has none; the preflight\nrefuses such a tokenizer. Pass --template NAME for a tokenizer without a chat template."
 	}
 	if err := writeYAML(path, header, c); err != nil {
 		return err
 	}
-	p.Files = append(p.Files, infoPath, path)
+	p.Files = append(p.Files, path)
 	p.Command = append([]string{"llamafactory-cli", "train", path}, o.ExtraArgs...)
+	if d := o.Distributed; d.Shard != "" {
+		// DeepSpeed under LLaMA-Factory runs through torchrun.
+		base := append([]string{"FORCE_TORCHRUN=1", "NPROC_PER_NODE=" + strconv.Itoa(d.gpus())}, p.Command...)
+		p.Command = append([]string{"env"}, base...)
+		if d.nodes() > 1 {
+			p.Command = torchrunNode(d, d.MainIP, "0", base)
+			slurm, err := writeSlurm(o, p, p.Command, func(_ []string, rankVar string) []string {
+				return torchrunNode(d, "$MAIN_IP", rankVar, base)
+			})
+			if err != nil {
+				return err
+			}
+			p.Files = append(p.Files, slurm)
+		}
+	}
 	return nil
 }

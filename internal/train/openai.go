@@ -97,7 +97,7 @@ func follow(ctx context.Context, c *ftClient, id string, o OpenAIOptions, log io
 		job, err := c.job(ctx, id)
 		var evs []jobEvent
 		if err == nil {
-			evs, err = c.events(ctx, id)
+			evs, err = c.events(ctx, id, seen)
 		}
 		if err != nil {
 			if ctx.Err() != nil || !transient(err) {

@@ -2,6 +2,8 @@ package train
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,12 +30,19 @@ type fakeFT struct {
 	// failFirstGets answers that many job GETs with 503 first.
 	failFirstGets int
 
+	// extraEvents adds that many events at each job GET (default 1).
+	extraEvents int
+
 	mu       sync.Mutex
 	uploaded string
-	purpose  string
-	created  map[string]any
-	gets     int
-	events   []jobEvent
+	// sized counts file uploads and parts sent with a Content-Length.
+	sized     int
+	parts     []string
+	uploadMD5 string
+	purpose   string
+	created   map[string]any
+	gets      int
+	events    []jobEvent
 }
 
 func (f *fakeFT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +54,44 @@ func (f *fakeFT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/uploads":
+		var req map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req["purpose"] != "fine-tune" || req["bytes"] == nil {
+			f.t.Errorf("create upload: %v %v", req, err)
+		}
+		fmt.Fprint(w, `{"id":"upload-1","object":"upload","status":"pending"}`)
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/uploads/upload-1/parts":
+		if r.ContentLength > 0 && len(r.TransferEncoding) == 0 {
+			f.sized++
+		}
+		file, _, err := r.FormFile("data")
+		if err != nil {
+			f.t.Errorf("upload part: %v", err)
+			return
+		}
+		b, _ := io.ReadAll(file)
+		f.parts = append(f.parts, string(b))
+		fmt.Fprintf(w, `{"id":"part-%d","object":"upload.part"}`, len(f.parts))
+	case r.Method == http.MethodPost && r.URL.Path == "/v1/uploads/upload-1/complete":
+		var req struct {
+			PartIDs []string `json:"part_ids"`
+			MD5     string   `json:"md5"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			f.t.Errorf("complete upload: %v", err)
+		}
+		var all strings.Builder
+		for _, id := range req.PartIDs {
+			var n int
+			fmt.Sscanf(id, "part-%d", &n)
+			all.WriteString(f.parts[n-1])
+		}
+		f.uploaded, f.uploadMD5 = all.String(), req.MD5
+		fmt.Fprintf(w, `{"id":"upload-1","object":"upload","status":"completed","file":{"id":"file-big","object":"file","bytes":%d}}`, all.Len())
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/files":
+		if r.ContentLength > 0 && len(r.TransferEncoding) == 0 {
+			f.sized++
+		}
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			f.t.Errorf("upload: %v", err)
 		}
@@ -73,7 +119,9 @@ func (f *fakeFT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		i := min(f.gets, len(f.statuses)-1)
 		f.gets++
 		st := f.statuses[i]
-		f.events = append(f.events, jobEvent{ID: fmt.Sprintf("ev-%d", len(f.events)), CreatedAt: int64(1700000000 + len(f.events)), Level: "info", Message: "status " + st})
+		for range max(f.extraEvents, 1) {
+			f.events = append(f.events, jobEvent{ID: fmt.Sprintf("ev-%d", len(f.events)), CreatedAt: int64(1700000000 + len(f.events)), Level: "info", Message: fmt.Sprintf("status %s (event %d)", st, len(f.events))})
+		}
 		job := Job{ID: "ftjob-1", Status: st}
 		if st == "succeeded" {
 			job.FineTunedModel = "ft:gpt-4o-mini-2024-07-18:org:regenesis:abc123"
@@ -83,12 +131,25 @@ func (f *fakeFT) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		json.NewEncoder(w).Encode(job)
 	case r.Method == http.MethodGet && r.URL.Path == "/v1/fine_tuning/jobs/ftjob-1/events":
-		// Newest first, as the API lists them.
+		// Newest first, as the API lists them, a page of at most limit
+		// (default 20) events after the one named by after.
+		limit := 20
+		if l := r.URL.Query().Get("limit"); l != "" {
+			fmt.Sscanf(l, "%d", &limit)
+		}
+		limit = min(limit, 25) // smaller than what the client asks for, to force paging
 		var data []jobEvent
+		started := r.URL.Query().Get("after") == ""
 		for i := len(f.events) - 1; i >= 0; i-- {
+			if !started {
+				started = f.events[i].ID == r.URL.Query().Get("after")
+				continue
+			}
 			data = append(data, f.events[i])
 		}
-		json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "has_more": false})
+		more := len(data) > limit
+		data = data[:min(limit, len(data))]
+		json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "has_more": more})
 	default:
 		http.NotFound(w, r)
 	}
@@ -125,6 +186,9 @@ func TestOpenAISucceeds(t *testing.T) {
 	}
 	if fake.purpose != "fine-tune" {
 		t.Errorf("purpose = %q", fake.purpose)
+	}
+	if fake.sized != 1 {
+		t.Errorf("%d sized uploads, want 1 with a Content-Length", fake.sized)
 	}
 	written, _ := os.ReadFile(res.DataFile)
 	if fake.uploaded != string(written) || !strings.HasPrefix(fake.uploaded, `{"messages":[{"role":"user","content":"Natalia`) {
@@ -228,5 +292,71 @@ func TestOpenAIInterruptAndFollow(t *testing.T) {
 	}
 	if res.Model != "ft:gpt-4o-mini-2024-07-18:org:regenesis:abc123" || res.BaseModel != "gpt-4o-mini-2024-07-18" {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+// TestOpenAIEventsPaged has the job add more events between two polls than
+// one page holds: every one is printed, once, oldest first.
+func TestOpenAIEventsPaged(t *testing.T) {
+	fake := &fakeFT{t: t, statuses: []string{"running", "running", "succeeded"}, extraEvents: 130}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	var log strings.Builder
+	if _, err := Run(context.Background(), openAIOptions(t, srv.URL, &log)); err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	l := log.String()
+	last := -1
+	for i := range len(fake.events) {
+		s := fmt.Sprintf("(event %d)\n", i)
+		if n := strings.Count(l, s); n != 1 {
+			t.Fatalf("event %d printed %d times, want once", i, n)
+		}
+		at := strings.Index(l, s)
+		if at < last {
+			t.Fatalf("event %d printed before an older one", i)
+		}
+		last = at
+	}
+	if len(fake.events) != 390 {
+		t.Errorf("%d events, want 390", len(fake.events))
+	}
+}
+
+// TestOpenAIUploadsAPI sends a file larger than the files endpoint's limit
+// through the uploads API: parts in order, each sized, completed with the
+// file's MD5, and the job trains on the file the upload made.
+func TestOpenAIUploadsAPI(t *testing.T) {
+	fake := &fakeFT{t: t, statuses: []string{"succeeded"}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	var log strings.Builder
+	o := openAIOptions(t, srv.URL, &log)
+	o.OpenAI.filesLimit, o.OpenAI.partSize = 100, 128
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("%v\nlog:\n%s", err, log.String())
+	}
+	written, _ := os.ReadFile(res.DataFile)
+	wantParts := (len(written) + 127) / 128
+	if len(fake.parts) != wantParts || wantParts < 2 {
+		t.Fatalf("%d parts, want %d", len(fake.parts), wantParts)
+	}
+	if fake.sized != wantParts {
+		t.Errorf("%d of %d parts sent with a Content-Length", fake.sized, wantParts)
+	}
+	if fake.uploaded != string(written) {
+		t.Errorf("parts joined differ from the data file")
+	}
+	sum := md5.Sum(written)
+	if fake.uploadMD5 != hex.EncodeToString(sum[:]) {
+		t.Errorf("md5 = %q, want %x", fake.uploadMD5, sum)
+	}
+	if fake.created["training_file"] != "file-big" {
+		t.Errorf("job trains on %v, want file-big", fake.created["training_file"])
+	}
+	rec, err := ReadResult(o.Output)
+	if err != nil || rec.Model != "ft:gpt-4o-mini-2024-07-18:org:regenesis:abc123" {
+		t.Errorf("result.json: %+v, %v", rec, err)
 	}
 }

@@ -85,9 +85,16 @@ type Options struct {
 	Python string
 	// Tokenizer overrides the tokenizer for the hf engine and the checks.
 	Tokenizer string
-	// AccelerateConfig is passed to accelerate (hf, trl) for multi-GPU and
-	// multi-node FSDP or DeepSpeed.
+	// AccelerateConfig is the user's own accelerate config, passed to
+	// accelerate (hf, trl) for multi-GPU and multi-node runs.
 	AccelerateConfig string
+	// Distributed makes regenesis write the FSDP or DeepSpeed config itself
+	// (--fsdp, --deepspeed zero2|zero3) with the paper's settings.
+	Distributed Distributed
+	// Versions are the installed Python packages' versions; Run reads them
+	// once (the --versions probe) before writing the configs. Nil: unknown,
+	// the configs use keys every version accepts.
+	Versions Versions
 	// Template is LLaMA-Factory's template name; empty lets LLaMA-Factory
 	// take the tokenizer's chat template.
 	Template string
@@ -141,6 +148,10 @@ type OpenAIOptions struct {
 	MaxPollInterval time.Duration
 	// HTTPTimeout bounds each request (default 2m; uploads can be large).
 	HTTPTimeout time.Duration
+
+	// filesLimit and partSize override FilesEndpointLimit and
+	// UploadPartSize (tests).
+	filesLimit, partSize int64
 }
 
 func (o *Options) validate() error {
@@ -160,6 +171,9 @@ func (o *Options) validate() error {
 		return fmt.Errorf("--base-model is required")
 	case o.Output == "":
 		return fmt.Errorf("--output is required")
+	}
+	if err := o.Distributed.validate(o.Engine, o.AccelerateConfig); err != nil {
+		return err
 	}
 	h := o.Hyper
 	switch {

@@ -69,6 +69,18 @@ func Prepare(o Options) (*Plan, error) {
 	return p, nil
 }
 
+// Config returns the engine's main config file (TRL's or LLaMA-Factory's
+// YAML, axolotl's), or "" for hf and openai.
+func (p *Plan) Config() string {
+	for _, f := range p.Files {
+		switch filepath.Base(f) {
+		case "trl_sft.yaml", "llamafactory_sft.yaml", "axolotl.yaml":
+			return f
+		}
+	}
+	return ""
+}
+
 // absPaths makes the local paths absolute, so that the printed command runs
 // from any directory.
 func (o *Options) absPaths() error {

@@ -26,6 +26,23 @@ func TestPrepareGolden(t *testing.T) {
 		{"llamafactory_lora", Options{Engine: EngineLlamaFactory, Hyper: lora}},
 		{"axolotl_full", Options{Engine: EngineAxolotl, Hyper: custom}},
 		{"axolotl_lora", Options{Engine: EngineAxolotl, Hyper: lora}},
+		// The same configs for the oldest versions regenesis supports and
+		// for the newest it was checked against.
+		{"trl_full_old", Options{Engine: EngineTRL, Hyper: custom, Versions: oldVersions()}},
+		{"trl_full_current", Options{Engine: EngineTRL, Hyper: custom, Versions: CurrentVersions()}},
+		{"trl_lora_current", Options{Engine: EngineTRL, Hyper: lora, Versions: CurrentVersions()}},
+		{"llamafactory_full_old", Options{Engine: EngineLlamaFactory, Hyper: DefaultHyper(), Template: "qwen", Versions: oldVersions()}},
+		{"llamafactory_full_current", Options{Engine: EngineLlamaFactory, Hyper: DefaultHyper(), Template: "qwen", Versions: CurrentVersions()}},
+		{"axolotl_full_old", Options{Engine: EngineAxolotl, Hyper: custom, Versions: oldVersions()}},
+		{"axolotl_full_current", Options{Engine: EngineAxolotl, Hyper: custom, Versions: CurrentVersions()}},
+		// Sharded runs with the configs regenesis writes.
+		{"hf_fsdp_current", Options{Engine: EngineHF, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardFSDP}, Versions: CurrentVersions()}},
+		{"hf_fsdp_old", Options{Engine: EngineHF, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardFSDP, GPUsPerNode: 4}, Versions: oldVersions()}},
+		{"hf_zero3_2nodes", Options{Engine: EngineHF, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardZero3, Nodes: 2, MainIP: "10.0.0.1"}, Versions: CurrentVersions()}},
+		{"trl_fsdp_2nodes", Options{Engine: EngineTRL, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardFSDP, Nodes: 2, MainIP: "10.0.0.1", MainPort: 29600}, Versions: CurrentVersions()}},
+		{"trl_zero2", Options{Engine: EngineTRL, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardZero2}}},
+		{"llamafactory_zero3_2nodes", Options{Engine: EngineLlamaFactory, Hyper: DefaultHyper(), Distributed: Distributed{Shard: ShardZero3, Nodes: 2, MainIP: "10.0.0.1"}, Versions: CurrentVersions()}},
+		{"axolotl_zero3", Options{Engine: EngineAxolotl, Hyper: lora, Distributed: Distributed{Shard: ShardZero3}, Versions: CurrentVersions()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +75,11 @@ func TestPrepareGolden(t *testing.T) {
 	}
 }
 
+// oldVersions are the oldest versions regenesis supports.
+func oldVersions() Versions {
+	return Versions{"transformers": "4.46.3", "trl": "0.18.2", "accelerate": "0.34.2", "peft": "0.11.1", "llamafactory": "0.9.0", "axolotl": "0.8.0"}
+}
+
 func TestPrepareRejects(t *testing.T) {
 	base := func() Options {
 		return Options{Engine: EngineHF, Data: "testdata/synth", BaseModel: "m", Output: t.TempDir(), Hyper: DefaultHyper()}
@@ -78,6 +100,14 @@ func TestPrepareRejects(t *testing.T) {
 		{"lora rank", func(o *Options) { o.Hyper.LoRA, o.Hyper.LoRARank = true, 0 }, "LoRA rank must be positive"},
 		{"accelerate for axolotl", func(o *Options) { o.Engine, o.AccelerateConfig = EngineAxolotl, "a.yaml" }, "--accelerate-config is not used by axolotl"},
 		{"accelerate for llamafactory", func(o *Options) { o.Engine, o.AccelerateConfig = EngineLlamaFactory, "a.yaml" }, "--accelerate-config is not used by llamafactory"},
+		{"fsdp and own config", func(o *Options) { o.Distributed.Shard, o.AccelerateConfig = ShardFSDP, "a.yaml" }, "--fsdp writes its own accelerate config; drop --accelerate-config"},
+		{"bad deepspeed stage", func(o *Options) { o.Distributed.Shard = "zero1" }, `--deepspeed "zero1": want zero2 or zero3`},
+		{"fsdp for llamafactory", func(o *Options) { o.Engine, o.Distributed.Shard = EngineLlamaFactory, ShardFSDP }, "--fsdp is written for the hf and trl engines only"},
+		{"nodes without address", func(o *Options) { o.Distributed = Distributed{Shard: ShardZero3, Nodes: 2} }, "pass --main-process-ip"},
+		{"axolotl on nodes", func(o *Options) {
+			o.Engine, o.Distributed = EngineAxolotl, Distributed{Shard: ShardZero3, Nodes: 2, MainIP: "h"}
+		}, "for one node only"},
+		{"openai sharded", func(o *Options) { o.Engine, o.Distributed.Shard = EngineOpenAI, ShardZero3 }, "the openai engine trains on the API's machines"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,6 +93,23 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		return res, runOpenAI(ctx, &o, res, save)
 	}
+	// The installed versions are read once, before the configs are
+	// written, so that the writers use the keys those versions accept.
+	var pyVersion string
+	probeErr := errors.New("not probed")
+	if o.Engine != EngineOpenAI && !o.DryRun && !o.SkipChecks && o.Versions == nil {
+		dir := filepath.Join(o.Output, WorkDirName)
+		if scriptPath, err := WriteScript(dir); err != nil {
+			return nil, err
+		} else if o.Versions, pyVersion, probeErr = probeVersions(ctx, o.python(), scriptPath); probeErr != nil {
+			if o.Run || o.CheckOnly || !needsRunFlag(o.Engine) {
+				return nil, probeErr
+			}
+			fmt.Fprintf(o.logw(), "could not read the installed versions (%v); the configs use keys every version accepts\n", probeErr)
+		} else {
+			fmt.Fprintf(o.logw(), "installed: %s\n", o.Versions)
+		}
+	}
 	plan, err := Prepare(o)
 	if err != nil {
 		return nil, err
@@ -120,7 +137,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, nil
 	}
 	if !o.SkipChecks {
-		if err := preflight(ctx, &o, plan); err != nil {
+		if probeErr != nil {
+			return res, probeErr
+		}
+		if err := preflight(ctx, &o, plan, pyVersion); err != nil {
 			return res, err
 		}
 		res.Status = "checked"
@@ -139,15 +159,27 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, save()
 }
 
-// preflight checks the interpreter, the packages, the engine's command and
-// (through the script's --check mode) the chat template and lengths.
-func preflight(ctx context.Context, o *Options, plan *Plan) error {
+// preflight checks, with the versions read once, the interpreter and the
+// packages, that the installed trainer accepts every key of the written
+// config, the engine's command and (through the script's --check mode)
+// the chat template and lengths.
+func preflight(ctx context.Context, o *Options, plan *Plan, pyVersion string) error {
 	scriptPath, err := WriteScript(plan.WorkDir)
 	if err != nil {
 		return err
 	}
-	if err := checkPackages(ctx, o.python(), scriptPath, Requirements(o.Engine, o.Hyper.LoRA)); err != nil {
+	if err := checkRequirements(o.python(), pyVersion, o.Versions, requirements(o.Engine, o.Hyper.LoRA, o.Distributed.Shard)); err != nil {
 		return err
+	}
+	if cfg := plan.Config(); cfg != "" {
+		if err := checkKeys(o.Engine, cfg, o.ExtraArgs, o.Versions); err != nil {
+			return err
+		}
+		if o.Engine == EngineTRL || o.Engine == EngineLlamaFactory {
+			if err := checkConfigKeys(ctx, o, scriptPath, cfg); err != nil {
+				return err
+			}
+		}
 	}
 	if t := tool(o.Engine); t != "" {
 		if _, err := exec.LookPath(t); err != nil {

@@ -1,0 +1,1 @@
+"""Stand-in for llamafactory in the hf script's --check-config test."""
