@@ -344,15 +344,18 @@ func countChart(title string, groups []barGroup) Chart {
 			top = max(top, b.N)
 		}
 	}
-	// Round the axis up to 1, 2 or 5 times a power of ten.
-	mag := math.Pow(10, math.Floor(math.Log10(float64(top))))
-	hi := mag
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*mag >= float64(top) {
-			hi = m * mag
+	// Four axis steps of 1, 2 or 5 times a power of ten (2.5 from 10 up).
+	raw := float64(top) / 4
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*mag >= raw && (m != 2.5 || mag >= 10) {
+			step = m * mag
 			break
 		}
 	}
+	step = max(step, 1)
+	hi := 4 * step
 	scale := chartPlotW / hi
 	ch := Chart{Title: title, ZeroX: chartLabelW}
 	y := chartTop
