@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
@@ -294,4 +295,32 @@ func joinOr(ids []string) string {
 		s += ", " + id
 	}
 	return s
+}
+
+// BenchmarkSynthPageOpen100k opens the page of a 100,000-question run in
+// headless Chromium and reports the time until the question list is ready
+// and the time to open one question's candidates.
+func BenchmarkSynthPageOpen100k(b *testing.B) {
+	root := b.TempDir()
+	dir := filepath.Join(root, "run")
+	genRun(b, dir, 100000)
+	files, _, err := WriteSynth(context.Background(), filepath.Join(root, "page"), SynthOptions{Dirs: []string{dir}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	br := newBrowser(b)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		if err := chromedp.Do(br.ctx, chromedp.Navigate("file://"+files.HTML), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+			b.Fatal(err)
+		}
+		ready := time.Since(start)
+		start = time.Now()
+		if err := chromedp.Do(br.ctx, chromedp.Click(chromedp.CSS(`#q-list tbody tr:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS("#q-detail"))); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(ready.Milliseconds()), "ms-to-list")
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-to-question")
+	}
 }
