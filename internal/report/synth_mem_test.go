@@ -64,10 +64,11 @@ func TestSynthPageMemoryFlat(t *testing.T) {
 }
 
 // TestSynthPageMemory100k builds the page of a 100,000-question run within
-// a fixed memory bound (skipped with -short: it writes ~200 MB of input).
+// a fixed memory bound (skipped with -short, and with -race, which makes it
+// take minutes: it writes ~220 MB of input).
 func TestSynthPageMemory100k(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: skips the 100,000-question build")
+	if testing.Short() || raceEnabled {
+		t.Skip("-short or -race: skips the 100,000-question build")
 	}
 	dir := filepath.Join(t.TempDir(), "run")
 	genRun(t, dir, 100000)

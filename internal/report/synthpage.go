@@ -315,7 +315,8 @@ func uniqueSynthLabels(runs []*SynthRun) {
 // synthHTML renders the page.
 func synthHTML(w io.Writer, runs []*SynthRun, data []synthPageRun, dataDir string, opts SynthOptions) error {
 	t, err := template.New("synth").Funcs(template.FuncMap{
-		"f1": func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		"f1":    func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		"lower": strings.ToLower,
 	}).Parse(synthTemplate + chartTemplate)
 	if err != nil {
 		return fmt.Errorf("report: parse synthesis page template: %w", err)

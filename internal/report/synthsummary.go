@@ -18,6 +18,9 @@ type synthPage struct {
 	Title     string
 	Generated string
 	Labels    []string
+	// LabelHeader names the answer candidates were checked against: "Gold
+	// answer", or "Label" when a run used the majority answer.
+	LabelHeader string
 	// Summary is the table of manifest numbers: a row per metric, a cell
 	// per run.
 	Summary []tableRow
@@ -62,6 +65,12 @@ func buildSynthPage(runs []*SynthRun, data []synthPageRun, dataDir string, opts 
 		now = time.Now()
 	}
 	p.Generated = now.UTC().Format(time.RFC3339)
+	p.LabelHeader = "Gold answer"
+	for _, d := range data {
+		if d.LabelName != "gold answer" {
+			p.LabelHeader = "Label"
+		}
+	}
 	stats := make([]*compare.Stats, len(runs))
 	for i, r := range runs {
 		p.Labels = append(p.Labels, r.Label)
