@@ -38,7 +38,7 @@ type SynthOptions struct {
 	// Dirs are the synthesis directories, one run each, in this order.
 	Dirs []string
 	// Labels, when given, name the runs of Dirs in order (empty entries
-	// keep the default: the directory as given).
+	// keep the default: the directory's name, numbered when repeated).
 	Labels []string
 	// Title heads the page; empty means "Synthesis report".
 	Title string
@@ -113,7 +113,7 @@ func WriteSynth(ctx context.Context, out string, opts SynthOptions) (*SynthFiles
 			os.RemoveAll(tmp)
 			return nil, nil, err
 		}
-		r.Label = dir
+		r.Label = filepath.Base(filepath.Clean(dir))
 		if i < len(opts.Labels) && opts.Labels[i] != "" {
 			r.Label = opts.Labels[i]
 		}
