@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -308,6 +309,18 @@ func BenchmarkSynthPageOpen100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var size int64
+	entries, err := os.ReadDir(files.DataDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += info.Size()
+	}
 	br := newBrowser(b)
 	b.ResetTimer()
 	for b.Loop() {
@@ -320,6 +333,8 @@ func BenchmarkSynthPageOpen100k(b *testing.B) {
 		if err := chromedp.Do(br.ctx, chromedp.Click(chromedp.CSS(`#q-list tbody tr:nth-child(3)`)), chromedp.WaitVisible(chromedp.CSS("#q-detail"))); err != nil {
 			b.Fatal(err)
 		}
+		b.ReportMetric(mb(size), "MB-data")
+		b.ReportMetric(float64(len(entries)), "data-files")
 		b.ReportMetric(float64(ready.Milliseconds()), "ms-to-list")
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-to-question")
 	}
