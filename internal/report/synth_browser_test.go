@@ -231,7 +231,7 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 	d := evalJS[detail](t, b, `(function () {
 		var rows = Array.from(document.querySelectorAll("#q-chains tbody tr"));
 		return {
-			Rows: rows.map(function (tr) { return [tr.cells[0].textContent, tr.cells[2].textContent, tr.cells[6].textContent, tr.cells[7].textContent, tr.cells[8].textContent, tr.cells[9].textContent]; }),
+			Rows: rows.map(function (tr) { return [tr.cells[0].textContent, tr.cells[2].textContent, tr.cells[6].textContent, tr.cells[7].textContent, tr.cells[8].textContent, tr.cells[9].textContent, tr.cells[10].textContent]; }),
 			Kept: rows.map(function (tr) { return tr.classList.contains("kept"); }),
 			Path: rows[0].cells[5].textContent,
 			Label: document.getElementById("d-label").textContent,
@@ -257,7 +257,11 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 			if extracted == "" {
 				extracted = "(none)"
 			}
-			want = append(want, []string{strconv.Itoa(c.Index), joinOr(c.GuidelineIDs), extracted, c.Verdict, c.Reason, mark})
+			tokens := ""
+			if c.CompletionTokens > 0 {
+				tokens = strconv.FormatInt(c.CompletionTokens, 10)
+			}
+			want = append(want, []string{strconv.Itoa(c.Index), joinOr(c.GuidelineIDs), extracted, c.Verdict, c.Reason, mark, tokens})
 			wantKept = append(wantKept, c.Kept)
 		}
 	}

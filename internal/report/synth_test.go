@@ -306,3 +306,53 @@ func TestWriteSynthBadInput(t *testing.T) {
 		t.Errorf("partial folder left after a failure: %v", err)
 	}
 }
+
+func TestSynthHTMLSelfContainedAndEscaped(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "run")
+	genRun(t, dir, 20)
+	// Model text reaches the page's data files; a run label reaches the
+	// page itself (tables, chart captions, the embedded configuration).
+	files, _, err := WriteSynth(context.Background(), filepath.Join(root, "rep"), SynthOptions{Dirs: []string{dir}, Labels: []string{payload}, Title: payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(files.HTML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, bad := range []string{"<script>alert", "<b>bold</b>", "<img", "<link", "<style>@import"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+	// The payload's @import is only ever escaped text.
+	for i, s := range strings.Split(page, "@import")[1:] {
+		before := strings.Split(page, "@import")[i]
+		if !strings.HasSuffix(before, "&lt;style&gt;") && !strings.HasSuffix(before, `\u003cstyle\u003e`) {
+			t.Errorf("@import not inside escaped text: …%s@import%.20s", before[max(0, len(before)-30):], s)
+		}
+	}
+	for _, s := range strings.Split(page, "http")[1:] {
+		if !strings.HasPrefix(s, "://www.w3.org/2000/svg") && !strings.HasPrefix(s, `:\/\/example.com`) && !strings.HasPrefix(s, "://example.com") {
+			t.Errorf("page refers to a network address: http%.40s", s)
+		}
+	}
+	if n := strings.Count(page, "<svg "); n != 4 {
+		t.Errorf("%d charts, want 4", n)
+	}
+	entries, err := os.ReadDir(files.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(files.DataDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := strings.IndexAny(string(data), "<>&"); i >= 0 {
+			t.Errorf("%s holds %q at byte %d: model text must stay escaped JSON", e.Name(), data[i], i)
+		}
+	}
+}
