@@ -333,28 +333,28 @@ func readManifest(dir string) (*synth.Manifest, error) {
 	return &m, nil
 }
 
-// prompts yields, for each question in candidates order, the user turn of
+// promptReader yields, for each question in candidates order, the user turn of
 // its first record in sft.jsonl, which holds only questions with a kept
 // path and in the same order: a merge join that holds one record.
-type prompts struct {
+type promptReader struct {
 	next func() (export.Record, error, bool)
 	stop func()
 	head *export.Record
 	err  error
 }
 
-func openPrompts(ctx context.Context, dir string) *prompts {
+func openPrompts(ctx context.Context, dir string) *promptReader {
 	path := filepath.Join(dir, export.SFTFile)
 	if _, err := os.Stat(path); err != nil {
-		return &prompts{}
+		return &promptReader{}
 	}
 	next, stop := iter.Pull2(export.ReadSFT(ctx, path))
-	return &prompts{next: next, stop: stop}
+	return &promptReader{next: next, stop: stop}
 }
 
 // prompt returns the user turn recorded for key, or "" when sft.jsonl has
 // none at its current position.
-func (p *prompts) prompt(key export.QuestionKey) (string, error) {
+func (p *promptReader) prompt(key export.QuestionKey) (string, error) {
 	if p.next == nil || p.err != nil {
 		return "", p.err
 	}
@@ -400,7 +400,7 @@ func (p *prompts) prompt(key export.QuestionKey) (string, error) {
 	}
 }
 
-func (p *prompts) close() {
+func (p *promptReader) close() {
 	if p.stop != nil {
 		p.stop()
 	}
