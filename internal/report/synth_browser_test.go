@@ -343,3 +343,25 @@ func BenchmarkSynthPageOpen100k(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Milliseconds()), "ms-to-question")
 	}
 }
+
+// TestSynthHTMLWithoutItsFolder opens a page whose data folder was not
+// kept next to it: the page says what is missing instead of failing silently.
+func TestSynthHTMLWithoutItsFolder(t *testing.T) {
+	b := newBrowser(t)
+	root := t.TempDir()
+	genRun(t, filepath.Join(root, "run"), 3)
+	files, _, err := WriteSynth(context.Background(), filepath.Join(root, "rep"), SynthOptions{Dirs: []string{filepath.Join(root, "run")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(files.DataDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+files.HTML), chromedp.WaitVisible(chromedp.CSS("#q-error"))); err != nil {
+		t.Fatal(err)
+	}
+	want := "Could not load rep_files/r0-index-00000.js: keep the folder rep_files next to this page."
+	if got := evalJS[string](t, b, `document.getElementById("q-error").textContent`); got != want {
+		t.Errorf("error %q, want %q", got, want)
+	}
+}
