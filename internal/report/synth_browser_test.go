@@ -165,6 +165,13 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 		t.Errorf("all questions (-want +got):\n%s", diff)
 	}
 
+	// The list names the verdicts among a question's candidates (svamp-5: a
+	// wrong path, a failed stage, a hinted kept path).
+	b.setFilters(t, map[string]string{"f-run": "0", "f-search": "svamp-5"})
+	if got := evalJS[[]string](t, b, `Array.from(document.querySelectorAll("#q-list tbody tr")[0].cells).map(function (td) { return td.textContent; })`); !cmp.Equal(got[5:], []string{"correct, wrong, unchecked", "4", "2", "1"}) {
+		t.Errorf("svamp-5 listed as %v", got)
+	}
+
 	// Filters, each checked against the candidates file.
 	for _, tt := range []struct {
 		name   string
