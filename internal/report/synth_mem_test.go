@@ -53,8 +53,12 @@ func peakHeap(t testing.TB, dir string) (peak uint64, fileBytes int64) {
 func TestSynthPageMemoryFlat(t *testing.T) {
 	root := t.TempDir()
 	small, large := filepath.Join(root, "small"), filepath.Join(root, "large")
-	genRun(t, small, 4000)
-	genRun(t, large, 20000)
+	n := 4000
+	if raceEnabled {
+		n = 1000 // the race detector makes the build ten times slower
+	}
+	genRun(t, small, n)
+	genRun(t, large, 5*n)
 	ps, fs := peakHeap(t, small)
 	pl, fl := peakHeap(t, large)
 	t.Logf("candidates.jsonl %.1f MB -> peak heap %.1f MB; %.1f MB -> %.1f MB", mb(fs), mb(int64(ps)), mb(fl), mb(int64(pl)))
