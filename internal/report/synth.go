@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,12 +118,23 @@ type SynthRun struct {
 	Agg SynthAgg
 }
 
-// GuidelineYield counts the candidates made with one guideline (a
-// candidate made from a set of guidelines counts for each).
+// GuidelineYield counts candidates, their correct ones and their kept ones:
+// of one guideline (a candidate made from a set of guidelines counts for
+// each) or of one round.
 type GuidelineYield struct {
 	Attempted int `json:"attempted"`
 	Correct   int `json:"correct"`
 	Kept      int `json:"kept"`
+}
+
+func (y *GuidelineYield) count(c method.Candidate) {
+	y.Attempted++
+	if c.Verdict == "correct" {
+		y.Correct++
+	}
+	if c.Kept {
+		y.Kept++
+	}
 }
 
 // pathBins are the lower edges, in words, of the path length histogram.
@@ -139,6 +151,9 @@ type SynthAgg struct {
 	Verdicts map[string]int
 	// Guidelines is the yield per guideline ID.
 	Guidelines map[string]*GuidelineYield
+	// Rounds is the yield per round ("main", "hint", "rationalize"; a
+	// hinted candidate of another round counts as "<round>, hinted").
+	Rounds map[string]*GuidelineYield
 	// Dropped counts dropped candidates per compare.DropReason.
 	Dropped map[string]int
 	// KeptPerQuestion counts questions per number of kept paths.
@@ -250,19 +265,23 @@ func (a *SynthAgg) add(g export.QuestionGroup, prompt string, maxText int) (ques
 			hinted++
 		}
 		words := len(strings.Fields(c.Path))
+		round := cmp.Or(c.Round, "main")
+		if c.Hinted && round == "main" {
+			round += ", hinted"
+		}
+		ry := a.Rounds[round]
+		if ry == nil {
+			ry = &GuidelineYield{}
+			a.Rounds[round] = ry
+		}
+		ry.count(c)
 		for _, id := range c.GuidelineIDs {
 			y := a.Guidelines[id]
 			if y == nil {
 				y = &GuidelineYield{}
 				a.Guidelines[id] = y
 			}
-			y.Attempted++
-			if c.Verdict == "correct" {
-				y.Correct++
-			}
-			if c.Kept {
-				y.Kept++
-			}
+			y.count(c)
 			gl[a.guidelines.id(id)] = true
 		}
 		if c.Kept {

@@ -234,6 +234,12 @@ func TestWriteSynthData(t *testing.T) {
 		t.Errorf("attempted sum %d, want %d", att, m.Counts.Candidates+20)
 	}
 
+	// Per round: every fifth question's third candidate is a hinted one,
+	// correct and kept.
+	if h, m := a.Rounds["hint"], a.Rounds["main"]; h == nil || m == nil || *h != (GuidelineYield{8, 8, 8}) || m.Attempted != 152 || len(a.Rounds) != 2 {
+		t.Errorf("rounds %v: hint %+v, main %+v", a.Rounds, h, m)
+	}
+
 	// The index rows point at the question in the chunk files, and the
 	// files are split as asked: 15 rows an index file, ~4000 bytes a chunk.
 	entries, err := os.ReadDir(files.DataDir)

@@ -176,7 +176,7 @@ func streamRun(ctx context.Context, dir string, run int, dataDir string, opts Sy
 		return nil, synthPageRun{}, fmt.Errorf("report: %w", err)
 	}
 	r := &SynthRun{Dir: dir, Manifest: m, Stats: stats, Agg: SynthAgg{
-		Verdicts: map[string]int{}, Guidelines: map[string]*GuidelineYield{},
+		Verdicts: map[string]int{}, Guidelines: map[string]*GuidelineYield{}, Rounds: map[string]*GuidelineYield{},
 		Dropped: map[string]int{}, KeptPerQuestion: map[int]int{},
 	}}
 	pr := synthPageRun{LabelName: "gold answer"}

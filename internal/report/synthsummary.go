@@ -26,8 +26,10 @@ type synthPage struct {
 	Summary []tableRow
 	// Compare is compare's summary table.
 	Compare []tableRow
-	// Guidelines and Dropped count per guideline and per drop reason.
+	// Guidelines, Rounds and Dropped count per guideline, per round and
+	// per drop reason.
 	Guidelines []tableRow
+	Rounds     []tableRow
 	Dropped    []tableRow
 	// Charts holds one section per kind of chart, each a chart per run.
 	Charts []chartSection
@@ -80,7 +82,8 @@ func buildSynthPage(runs []*SynthRun, data []synthPageRun, dataDir string, opts 
 	for i, row := range compare.Table(stats) {
 		p.Compare = append(p.Compare, tableRow{Key: strconv.Itoa(i), Label: row[0], Cells: row[1:]})
 	}
-	p.Guidelines = guidelineRows(runs)
+	p.Guidelines = yieldRows(runs, func(r *SynthRun) map[string]*GuidelineYield { return r.Agg.Guidelines })
+	p.Rounds = yieldRows(runs, func(r *SynthRun) map[string]*GuidelineYield { return r.Agg.Rounds })
 	p.Dropped = countRows(runs, func(r *SynthRun) map[string]int { return r.Agg.Dropped })
 
 	yield := chartSection{ID: "guideline-charts", Title: "Yield per guideline",
@@ -284,11 +287,12 @@ func summaryRows(runs []*SynthRun) []tableRow {
 	return rows
 }
 
-// guidelineRows are "attempted / correct / kept" per guideline and run.
-func guidelineRows(runs []*SynthRun) []tableRow {
+// yieldRows are "attempted / correct / kept" per key (guideline or
+// round) and run.
+func yieldRows(runs []*SynthRun, get func(*SynthRun) map[string]*GuidelineYield) []tableRow {
 	ids := map[string]bool{}
 	for _, r := range runs {
-		for id := range r.Agg.Guidelines {
+		for id := range get(r) {
 			ids[id] = true
 		}
 	}
@@ -296,7 +300,7 @@ func guidelineRows(runs []*SynthRun) []tableRow {
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		row := tableRow{Key: id, Label: id}
 		for _, r := range runs {
-			if y := r.Agg.Guidelines[id]; y != nil {
+			if y := get(r)[id]; y != nil {
 				row.Cells = append(row.Cells, fmt.Sprintf("%d / %d / %d", y.Attempted, y.Correct, y.Kept))
 			} else {
 				row.Cells = append(row.Cells, "–")
