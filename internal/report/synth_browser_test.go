@@ -279,6 +279,18 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 		t.Errorf("detail: kept %v path %q label %q, %d injected elements, %d style sheets", d.Kept, d.Path, d.Label, d.Injected, d.Stylesheet)
 	}
 
+	// The address names the open question, and opens it again.
+	hash := evalJS[string](t, b, `location.hash`)
+	if hash != "#q=0:gsm8k-1" {
+		t.Errorf("address hash %q, want #q=0:gsm8k-1", hash)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("file://"+files.HTML+"#q=1:svamp-5"), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)), chromedp.WaitVisible(chromedp.CSS("#q-detail"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalJS[[]string](t, b, `[document.getElementById("d-run").textContent, document.getElementById("d-id").textContent]`); !cmp.Equal(got, []string{"star", "svamp-5"}) {
+		t.Errorf("#q=1:svamp-5 opened %v", got)
+	}
+
 	// A long path is collapsed, and opens to the whole text.
 	b.setFilters(t, map[string]string{"f-run": "0", "f-search": "gsm8k-7"})
 	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(`#q-list tbody tr[data-id="gsm8k-7"]`)), chromedp.WaitVisible(chromedp.CSS("#q-detail"))); err != nil {
