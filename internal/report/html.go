@@ -15,6 +15,9 @@ import (
 //go:embed page.html.tmpl
 var pageTemplate string
 
+//go:embed chart.html.tmpl
+var chartTemplate string
+
 // page is what page.html.tmpl renders.
 type page struct {
 	Title       string
@@ -79,7 +82,7 @@ func HTML(w io.Writer, c *Comparison, runs []*Run, opts HTMLOptions) error {
 		"pct":     pct,
 		"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
 		"group":   GroupTitle,
-	}).Parse(pageTemplate)
+	}).Parse(pageTemplate + chartTemplate)
 	if err != nil {
 		return fmt.Errorf("report: parse page template: %w", err)
 	}
