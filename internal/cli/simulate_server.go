@@ -112,9 +112,9 @@ runs the whole loop against it.`,
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "simulate-server: TEST DOUBLE, not a model: simulated answers over %d questions (%s)\n",
 			srv.KeySize(), strings.Join(loaded, ", "))
-		fmt.Fprintf(out, "use --base-url http://%s/v1 (model %q); Ctrl-C stops\n", ln.Addr(), srv.Model())
 		fmt.Fprintf(out, "also serves a simulated files + fine-tuning API for train --engine openai (jobs take %s; fine-tuned models answer with +%.2f accuracy)\n",
 			cfg.FineTune.Duration, max(cfg.FineTune.Uplift, 0))
+		fmt.Fprintf(out, "use --base-url http://%s/v1 (model %q); Ctrl-C stops\n", ln.Addr(), srv.Model())
 		if err := srv.Serve(cmd.Context(), ln); err != nil {
 			return err
 		}
