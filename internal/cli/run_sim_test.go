@@ -129,3 +129,37 @@ func TestRunSimulatedLoopConfig(t *testing.T) {
 		t.Errorf("re-run sent %d requests; log:\n%s", n, stderr.String())
 	}
 }
+
+// TestRunDryRun prints the plan of configs/gsm8k-loop.yaml on stdout and
+// creates nothing: no run directory, no server started.
+func TestRunDryRun(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "configs", "gsm8k-loop.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	text := strings.Replace(string(src), "dir: runs/gsm8k-loop", "dir: "+dir, 1)
+	cfgPath := filepath.Join(t.TempDir(), "gsm8k-loop.yaml")
+	if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"run", "--config", cfgPath, "--dry-run"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"dry run: nothing is run",
+		"eval-base: would run: regenesis eval --task gsm8k,math500,arc_challenge --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct",
+		"round-1/train: would run: regenesis train --engine hf --data " + filepath.Join(dir, "round-1", "synth"),
+		"round-1/eval: would start the model server for the trained model (sh -c): vllm serve",
+		"round-1/report: would run: regenesis report",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("--dry-run created %s (%v)", dir, err)
+	}
+}
