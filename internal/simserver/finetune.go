@@ -598,6 +598,7 @@ type jobEvent struct {
 	Level     string `json:"level"`
 	Message   string `json:"message"`
 	Type      string `json:"type"`
+	Data      any    `json:"data,omitempty"`
 }
 
 // plannedEvent is an event due at offset after the job's creation; status,
@@ -607,6 +608,7 @@ type plannedEvent struct {
 	level   string
 	message string
 	status  string
+	metrics map[string]any // a metrics event's data
 }
 
 func (f *fineTuning) createJob(w http.ResponseWriter, r *http.Request) {
@@ -740,7 +742,8 @@ func (f *fineTuning) planEvents(j *job, epochs, batch int) []plannedEvent {
 		step := i * steps / shown
 		loss := 1.6 * math.Exp(-2.5*float64(step)/float64(steps))
 		at := d/5 + time.Duration(float64(d*7/10)*float64(i)/float64(shown))
-		plan = append(plan, plannedEvent{at: at, level: "info", message: fmt.Sprintf("Step %d/%d: training loss=%.4f", step, steps, loss)})
+		plan = append(plan, plannedEvent{at: at, level: "info", message: fmt.Sprintf("Step %d/%d: training loss=%.4f", step, steps, loss),
+			metrics: map[string]any{"step": step, "total_steps": steps, "train_loss": math.Round(loss*1e4) / 1e4}})
 	}
 	plan = append(plan,
 		plannedEvent{at: d * 19 / 20, level: "info", message: "New fine-tuned model created"},
@@ -774,7 +777,7 @@ func (f *fineTuning) advance(j *job) {
 	for !j.terminal && j.emitted < len(j.plan) && j.plan[j.emitted].at <= elapsed {
 		p := j.plan[j.emitted]
 		j.emitted++
-		f.emit(j, j.start.Add(p.at), p.level, p.message)
+		f.emit(j, j.start.Add(p.at), p.level, p.message, p.metrics)
 		if p.status == "" {
 			continue
 		}
@@ -817,8 +820,12 @@ func (f *fineTuning) finish(j *job, at time.Time) {
 	j.terminal = true
 }
 
-func (f *fineTuning) emit(j *job, at time.Time, level, msg string) {
-	j.events = append(j.events, jobEvent{Object: "fine_tuning.job.event", ID: f.newID("ftevent-"), CreatedAt: at.Unix(), Level: level, Message: msg, Type: "message"})
+func (f *fineTuning) emit(j *job, at time.Time, level, msg string, metrics map[string]any) {
+	e := jobEvent{Object: "fine_tuning.job.event", ID: f.newID("ftevent-"), CreatedAt: at.Unix(), Level: level, Message: msg, Type: "message"}
+	if metrics != nil {
+		e.Type, e.Data = "metrics", metrics
+	}
+	j.events = append(j.events, e)
 }
 
 // lookupJob returns the job named by the path, advanced to the clock, or
@@ -854,22 +861,22 @@ func (f *fineTuning) cancelJob(w http.ResponseWriter, r *http.Request) {
 	}
 	now := f.now()
 	j.Status = "cancelled"
-	f.emit(j, now, "info", "Fine-tuning job cancelled")
+	f.emit(j, now, "info", "Fine-tuning job cancelled", nil)
 	f.finish(j, now)
 	writeJSONPlain(w, http.StatusOK, j)
 }
 
-// page reads the after and limit parameters (limit: default 20, 1-100).
+// page reads the after and limit parameters (limit: default 20, at most 100).
 func page(w http.ResponseWriter, r *http.Request) (after string, limit int, ok bool) {
 	q := r.URL.Query()
 	limit = 20
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			writeError(w, http.StatusBadRequest, "invalid_request_error", "", fmt.Sprintf("limit %q: want an integer from 1 to 100", s))
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "invalid_request_error", "", fmt.Sprintf("limit %q: want a positive integer", s))
 			return "", 0, false
 		}
-		limit = n
+		limit = min(n, 100) // larger pages are cut to 100: walk them with after
 	}
 	return q.Get("after"), limit, true
 }

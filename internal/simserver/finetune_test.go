@@ -226,10 +226,22 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	for _, e := range whole {
 		if strings.HasPrefix(e.Message, "Step ") && strings.Contains(e.Message, "/24: training loss=") {
 			steps++
+			if d, ok := e.Data.(map[string]any); e.Type != "metrics" || !ok || d["total_steps"] != float64(24) || d["train_loss"] == nil {
+				t.Errorf("step event %+v: want type metrics with its data", e)
+			}
 		}
 	}
 	if steps != 10 {
 		t.Errorf("%d step events over 24 steps (12 examples, 2 epochs, batch 1), want 10 shown", steps)
+	}
+
+	if big, pages := allEvents(t, s, j.ID, 1000); pages != 1 || len(big) != len(whole) {
+		t.Errorf("limit 1000: %d pages, %d events", pages, len(big))
+	}
+	for _, q := range []string{"?limit=0", "?limit=x", "?after=ftevent-nope"} {
+		if code := call(t, s, "GET", "/v1/fine_tuning/jobs/"+j.ID+"/events"+q, "", nil, nil); code != http.StatusBadRequest {
+			t.Errorf("events%s: status %d, want 400", q, code)
+		}
 	}
 
 	// The fine-tuned model is listed and answers with higher accuracy.
