@@ -5,12 +5,11 @@ import (
 )
 
 // accuracyFor returns the accuracy the server plays model with, and
-// whether it answers as that model at all. Any name is answered as the
-// base model (servers often ignore the name), except a name of the
-// fine-tuned form ("ft:..."): it is answered only once a job of this
-// server made it, with Config.Accuracy plus FineTune.Uplift for each round
-// of fine-tuning behind it, as the API answers 404 for a model that does
-// not exist.
+// whether it answers as that model at all. Any name is answered as the base
+// model (servers often ignore the name), except a name of the fine-tuned
+// form ("ft:..."): it is answered only once a job of this server made it,
+// with Config.Accuracy plus FineTune.Uplift per round of fine-tuning behind
+// it, capped at 0.99; other "ft:" names get 404, as with the API.
 func (s *Server) accuracyFor(model string) (float64, bool) {
 	if !strings.HasPrefix(model, "ft:") {
 		return s.cfg.accuracy, true
@@ -19,7 +18,9 @@ func (s *Server) accuracyFor(model string) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return min(maxAccuracy, s.cfg.accuracy+float64(rounds)*s.cfg.fineTune.uplift), true
+	base := s.cfg.accuracy
+	// The cap never lowers a base model that is better than it.
+	return min(max(maxAccuracy, base), base+float64(rounds)*s.cfg.fineTune.uplift), true
 }
 
 // AccuracyFor returns the mean accuracy the server answers model with:

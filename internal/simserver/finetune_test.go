@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -426,5 +427,33 @@ func TestFineTuningNeedsAKey(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/fine_tuning/jobs", nil))
 	if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "missing_api_key") {
 		t.Errorf("status %d %s, want 401", rec.Code, rec.Body.String())
+	}
+}
+
+func TestFineTunedAccuracy(t *testing.T) {
+	tests := []struct {
+		name     string
+		accuracy float64
+		uplift   float64
+		rounds   int
+		want     float64
+	}{
+		{"one round", 0.5, 0.3, 1, 0.8},
+		{"two rounds, capped", 0.5, 0.3, 2, maxAccuracy},
+		{"no uplift", 0.5, -1, 1, 0.5},
+		{"a perfect base model stays perfect", 1, 0.1, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(Config{Accuracy: tt.accuracy, FineTune: FineTune{Uplift: tt.uplift}}, nil)
+			s.ft.models["ft:m:regenesis-simserver::x"] = tt.rounds
+			got, ok := s.AccuracyFor("ft:m:regenesis-simserver::x")
+			if !ok || math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("AccuracyFor = %v %v, want %v", got, ok, tt.want)
+			}
+			if base, ok := s.AccuracyFor("any-name"); !ok || base != tt.accuracy {
+				t.Errorf("base accuracy %v %v", base, ok)
+			}
+		})
 	}
 }
