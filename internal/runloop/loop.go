@@ -28,7 +28,7 @@ type Options struct {
 	// DryRun prints the resolved settings and every step with the command
 	// it would run, and runs nothing: no subcommand, no model server, no
 	// directory or state file is created. Steps the state file marks as
-	// finished are shown as skipped.
+	// finished are shown as done.
 	DryRun bool
 }
 
