@@ -117,7 +117,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		})
 		res, err := eval.Run(cmd.Context(), eval.Options{
 			Model:        session.Model,
-			Completer:    session.Completer,
+			Completer:    display.Completer(session.Completer),
 			Prompt:       prompt,
 			Sources:      sources,
 			Split:        o.split,
@@ -131,7 +131,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			Concurrency:  cmp.Or(o.concurrency, session.Capacity),
 			OutDir:       o.out,
 			Meta:         evalMeta(cmd, set),
-			OnPrediction: func(*eval.Prediction) { display.Add(1) },
+			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
 		})
 		display.Stop()
 		if cerr := session.Close(); err == nil && cerr != nil {

@@ -130,15 +130,10 @@ func (s *llmSession) Close() error { return s.Store.Close() }
 // Progress reads the session's counters for a progress display.
 func (s *llmSession) Progress() progress.Snapshot {
 	cs, ss := s.Client.Stats(), s.Store.Stats()
-	var errs int64
-	for _, n := range cs.Errors {
-		errs += n
-	}
 	return progress.Snapshot{
 		Requests:         cs.Requests,
 		Cached:           ss.Hits,
 		Retries:          cs.Retries,
-		Errors:           errs,
 		CompletionTokens: cs.CompletionTokens,
 	}
 }

@@ -13,6 +13,7 @@ func newRunCmd() *cobra.Command {
 	var (
 		config string
 		rounds int
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run --config FILE",
@@ -27,24 +28,41 @@ Each step is the matching regenesis subcommand, run in-process with the
 arguments printed in the log. A state file in the run directory marks the
 finished steps: run the same command again after a failure or Ctrl-C and it
 resumes, each step replaying its own store. A step whose arguments changed
-runs again, with every step after it. docs/TRAINING.md has a full run file.`,
-		Example: `  regenesis run --config configs/gsm8k-loop.yaml
-  regenesis run --config configs/gsm8k-loop.yaml --rounds 3`,
+runs again, with every step after it. docs/TRAINING.md has a full run file.
+
+--dry-run prints the resolved settings and every step with the exact command
+it would run (and the model server it would start), and runs nothing.
+
+configs/simulated-loop.yaml runs the whole loop without a GPU against
+'regenesis simulate-server' (a TEST DOUBLE: its "fine-tuned" model is the
+simulated model with higher accuracy; nothing is learnt).`,
+		Example: `  regenesis run --config configs/gsm8k-loop.yaml --dry-run
+  regenesis run --config configs/gsm8k-loop.yaml
+  regenesis run --config configs/gsm8k-loop.yaml --rounds 3
+  # no GPU: the simulated endpoint (test double)
+  regenesis simulate-server --task gsm8k &
+  OPENAI_API_KEY=test-double regenesis run --config configs/simulated-loop.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := runloop.Load(config)
 			if err != nil {
 				return err
 			}
+			log := cmd.ErrOrStderr()
+			if dryRun {
+				log = cmd.OutOrStdout() // the plan is the output
+			}
 			return runloop.Run(cmd.Context(), cfg, runloop.Options{
 				Invoke: subcommandInvoker(cmd),
-				Log:    cmd.ErrOrStderr(),
+				Log:    log,
 				Rounds: rounds,
+				DryRun: dryRun,
 			})
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", "", "YAML run file")
 	cmd.Flags().IntVar(&rounds, "rounds", 0, "rounds of the loop (default: the file's rounds, else 1)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the settings and every step's command; run nothing")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }

@@ -29,6 +29,7 @@ type simulateFlags struct {
 	jitter        time.Duration
 	faults        simserver.Faults
 	nMode         string
+	ft            simserver.FineTune
 }
 
 func newSimulateServerCmd() *cobra.Command {
@@ -49,7 +50,14 @@ It recognizes each question inside a prompt, answers the stages of the method
 question correctly with a per-question probability whose mean is --accuracy,
 follows hints with --hint-accuracy, and can inject faults (429, 500, dropped
 connections, truncation, malformed JSON), latency, and three ways of handling n.
-Greedy (temperature 0) replies are deterministic for a given --seed.`,
+Greedy (temperature 0) replies are deterministic for a given --seed.
+
+It also plays the OpenAI files, uploads and fine-tuning API that
+'regenesis train --engine openai' uses: a job checks the training file, runs
+for --ft-duration and yields a fine-tuned model id, which the server then
+answers as a simulated model with --accuracy plus --ft-uplift. Nothing is
+learnt from the data. 'regenesis run --config configs/simulated-loop.yaml'
+runs the whole loop against it.`,
 		Example: `  regenesis simulate-server --task gsm8k --split train --split test
   regenesis simulate-server --task gsm8k --task arc_challenge --accuracy 0.4 \
       --fault-rate-limit 0.05 --latency 200ms --jitter 100ms --n-mode ignore
@@ -76,6 +84,9 @@ Greedy (temperature 0) replies are deterministic for a given --seed.`,
 	fs.Float64Var(&f.faults.Malformed, "fault-malformed", 0, "share of replies whose body is not valid JSON")
 	fs.DurationVar(&f.faults.RetryAfter, "retry-after", simserver.DefaultRetryAfter, "Retry-After sent with 429 replies")
 	fs.StringVar(&f.nMode, "n-mode", "support", "what to do with n > 1: support, ignore (one choice, like Ollama) or reject (400)")
+	fs.DurationVar(&f.ft.Duration, "ft-duration", simserver.DefaultFineTuneDuration, "simulated time a fine-tuning job takes to succeed")
+	fs.Float64Var(&f.ft.Uplift, "ft-uplift", simserver.DefaultUplift, "accuracy a fine-tuned model gains per round of fine-tuning (0-1)")
+	fs.IntVar(&f.ft.MinExamples, "ft-min-examples", simserver.DefaultMinExamples, "fewest training examples a fine-tuning job accepts")
 
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := f.config()
@@ -101,6 +112,8 @@ Greedy (temperature 0) replies are deterministic for a given --seed.`,
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "simulate-server: TEST DOUBLE, not a model: simulated answers over %d questions (%s)\n",
 			srv.KeySize(), strings.Join(loaded, ", "))
+		fmt.Fprintf(out, "also serves a simulated files + fine-tuning API for train --engine openai (jobs take %s; fine-tuned models answer with +%.2f accuracy)\n",
+			cfg.FineTune.Duration, max(cfg.FineTune.Uplift, 0))
 		fmt.Fprintf(out, "use --base-url http://%s/v1 (model %q); Ctrl-C stops\n", ln.Addr(), srv.Model())
 		if err := srv.Serve(cmd.Context(), ln); err != nil {
 			return err
@@ -137,6 +150,14 @@ func (f *simulateFlags) config() (simserver.Config, error) {
 		Latency:       simserver.Latency{Fixed: f.latency, Jitter: f.jitter},
 		Faults:        faults,
 		NMode:         nMode,
+		FineTune:      f.ft,
+	}
+	cfg.FineTune.Uplift = zeroIsZero(f.ft.Uplift)
+	if f.ft.Duration <= 0 {
+		return simserver.Config{}, fmt.Errorf("--ft-duration: want a positive duration, got %s", f.ft.Duration)
+	}
+	if f.ft.MinExamples < 1 {
+		return simserver.Config{}, fmt.Errorf("--ft-min-examples: want at least 1, got %d", f.ft.MinExamples)
 	}
 	if err := cfg.Validate(); err != nil {
 		return simserver.Config{}, fmt.Errorf("simulate-server flags: %w", err)

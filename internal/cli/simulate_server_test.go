@@ -93,6 +93,9 @@ func TestSimulateServerFlagErrors(t *testing.T) {
 		{[]string{"--data-dir", data, "--task", "nope"}, `unknown task "nope"`},
 		{[]string{"--data-dir", data, "--task", "gsm8k", "--split", "dev"}, "no such split"},
 		{[]string{"--data-dir", data, "--task", "gsm8k", "--fault-drop", "0.7", "--fault-server-error", "0.7"}, "sum to"},
+		{[]string{"--data-dir", data, "--task", "gsm8k", "--ft-duration", "0s"}, "--ft-duration"},
+		{[]string{"--data-dir", data, "--task", "gsm8k", "--ft-min-examples", "0"}, "--ft-min-examples"},
+		{[]string{"--data-dir", data, "--task", "gsm8k", "--ft-uplift", "2"}, "FineTune.Uplift"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr strings.Builder

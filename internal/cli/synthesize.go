@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"iter"
 	"net/url"
@@ -133,15 +134,6 @@ resumes; a finished run replays to byte-identical outputs.`,
 				err = fmt.Errorf("close run store: %w", cerr)
 			}
 		}()
-		meter := synth.NewUsageMeter(sess.Completer)
-		m, err := method.New(o.method, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool}, cfg)
-		if err != nil {
-			return err
-		}
-		inFlight := o.inFlight
-		if inFlight <= 0 {
-			inFlight = synth.InFlightFor(sess.Capacity, 45)
-		}
 		total, _ := splitCount(tk.Info(), o.split)
 		if o.limit > 0 && (total == 0 || o.limit < total) {
 			total = o.limit
@@ -150,9 +142,20 @@ resumes; a finished run replays to byte-identical outputs.`,
 			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
 			Total: int64(total),
 			Stats: sess.Progress,
+			Kept:  true,
 		})
+		defer display.Stop()
+		meter := synth.NewUsageMeter(display.Completer(sess.Completer))
+		m, err := method.New(o.method, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool}, cfg)
+		if err != nil {
+			return err
+		}
+		inFlight := o.inFlight
+		if inFlight <= 0 {
+			inFlight = synth.InFlightFor(sess.Capacity, 45)
+		}
 		man, err := synth.Run(ctx, synth.Options{
-			Method:   m,
+			Method:   trackedMethod{Method: m, display: display},
 			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
 			Prompts:  set,
 			OutDir:   o.out,
@@ -167,8 +170,11 @@ resumes; a finished run replays to byte-identical outputs.`,
 				Guidelines:   guideline.IDs(pool),
 				PromptHashes: methodHashes(set, o.method),
 			},
-			Usage:     meter.Usage,
-			OnWritten: func(method.Outcome, synth.Counts) { display.Add(1) },
+			Usage: meter.Usage,
+			OnWritten: func(_ method.Outcome, c synth.Counts) {
+				display.SetKept(int64(c.Kept))
+				display.AddDone(1)
+			},
 		})
 		display.Stop()
 		if err != nil {
@@ -180,6 +186,24 @@ resumes; a finished run replays to byte-identical outputs.`,
 		return err
 	}
 	return cmd
+}
+
+// trackedMethod tells the progress display which questions needed new
+// work: a question whose every sample came from the run store (a resumed
+// run) is not counted in the rate the ETA comes from.
+type trackedMethod struct {
+	method.Method
+	display *progress.Display
+}
+
+// Synthesize runs the wrapped method, marking the question's calls.
+func (t trackedMethod) Synthesize(ctx context.Context, ex task.Example) (method.Outcome, error) {
+	ctx, fresh := progress.Item(ctx)
+	out, err := t.Method.Synthesize(ctx, ex)
+	if fresh() {
+		t.display.AddFresh(1)
+	}
+	return out, err
 }
 
 // methodHashes returns the hashes of the templates a method uses: its own

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -62,6 +63,14 @@ func TestSynthesizeCommand(t *testing.T) {
 	}
 	if man.Counts.Questions != 3 || man.Counts.Calls["select"] != 60 || man.Version != Version || len(man.PromptHashes) == 0 {
 		t.Errorf("manifest: %+v", man)
+	}
+	// The progress display's final line: done, the kept paths, nothing failed.
+	final := strings.TrimSpace(stderr.String())
+	final = final[strings.LastIndex(final, "\n")+1:]
+	for _, want := range []string{"3/3 (100.0%)", "ETA done", fmt.Sprintf(", %d kept paths,", man.Counts.Kept), "0 retried, 0 failed"} {
+		if !strings.Contains(final, want) {
+			t.Errorf("progress line %q lacks %q", final, want)
+		}
 	}
 	cmdLine := strings.Join(man.Command, " ")
 	if strings.Contains(string(first[synth.ManifestFile]), "sk-very-secret") || !strings.Contains(cmdLine, "--seed=4") {

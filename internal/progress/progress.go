@@ -1,6 +1,13 @@
 // Package progress shows how a long run is going: a live bar on a terminal
-// (items done/total, requests/s, tokens/s, retries, errors, ETA) and a plain
-// line every few seconds otherwise (CI, pipes, log files).
+// and a plain line every few seconds otherwise (CI, pipes, log files). Both
+// show the items done, the elapsed time, an ETA, the request and token
+// rates, the requests retried and the calls that failed, and, where the
+// caller counts them, the kept paths.
+//
+// The ETA comes from the rate of this run's new work only: items served
+// entirely from the run store (a resumed run replaying what it already
+// paid for) are counted as done but not in the rate, and there is no ETA
+// until one new item has finished.
 package progress
 
 import (
@@ -19,10 +26,9 @@ import (
 
 // Snapshot is a reading of the counters of the LLM traffic behind a run.
 type Snapshot struct {
-	Requests         int64 // requests sent to servers (retries included)
+	Requests         int64 // HTTP attempts sent to servers (retries included)
 	Cached           int64 // samples served from the run store
-	Retries          int64
-	Errors           int64
+	Retries          int64 // attempts that repeated a failed one
 	CompletionTokens int64
 }
 
@@ -34,8 +40,14 @@ type Options struct {
 	Total int64
 	// Stats, when set, is read for the request and token counters.
 	Stats func() Snapshot
+	// Kept, when true, shows the count given to SetKept ("kept paths").
+	Kept bool
 	// Interval between plain lines; 5s when zero.
 	Interval time.Duration
+	// Ticks, when set, replaces the plain-line ticker (tests drive it).
+	Ticks <-chan time.Time
+	// Now is the clock; time.Now when nil (tests pass a fake one).
+	Now func() time.Time
 	// Live forces (true) or forbids (false) the live display; nil detects
 	// whether the writer is a terminal.
 	Live *bool
@@ -46,7 +58,11 @@ type Display struct {
 	opts  Options
 	w     io.Writer
 	start time.Time
-	done  atomic.Int64
+
+	done   atomic.Int64 // items finished, new or from the store
+	fresh  atomic.Int64 // items finished that needed new work
+	failed atomic.Int64 // calls that failed after their retries
+	kept   atomic.Int64
 
 	// live mode
 	p   *mpb.Progress
@@ -63,7 +79,10 @@ func Start(w io.Writer, opts Options) *Display {
 	if opts.Interval <= 0 {
 		opts.Interval = 5 * time.Second
 	}
-	d := &Display{opts: opts, w: w, start: time.Now(), quit: make(chan struct{})}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	d := &Display{opts: opts, w: w, start: opts.Now(), quit: make(chan struct{})}
 	live := isTerminal(w)
 	if opts.Live != nil {
 		live = *opts.Live
@@ -84,29 +103,46 @@ func isTerminal(w io.Writer) bool {
 
 func (d *Display) startLive() {
 	d.p = mpb.New(mpb.WithOutput(d.w), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithWidth(30))
-	total := d.opts.Total
-	if total <= 0 {
-		total = 0
-	}
-	d.bar = d.p.AddBar(total,
+	d.bar = d.p.AddBar(max(d.opts.Total, 0),
 		mpb.PrependDecorators(
 			decor.Name(d.opts.Label, decor.WCSyncSpaceR),
 			decor.CountersNoUnit("%d/%d", decor.WCSyncSpace),
 		),
 		mpb.AppendDecorators(
-			decor.Any(func(decor.Statistics) string { return d.rates() }, decor.WCSyncSpace),
-			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), "done"),
+			decor.Any(func(decor.Statistics) string { return d.status(d.opts.Now()) }, decor.WCSyncSpace),
 		),
 	)
 }
 
-// Add records n finished items.
+// Add records n finished items that needed new work (at least one sample
+// not served from the run store).
 func (d *Display) Add(n int64) {
+	d.fresh.Add(n)
+	d.AddDone(n)
+}
+
+// AddCached records n finished items served entirely from the run store:
+// they count as done, but not in the rate the ETA comes from.
+func (d *Display) AddCached(n int64) { d.AddDone(n) }
+
+// AddDone records n finished items without saying whether they needed new
+// work; callers that learn it apart (see Tracker) use it with AddFresh.
+func (d *Display) AddDone(n int64) {
 	d.done.Add(n)
 	if d.bar != nil {
 		d.bar.IncrInt64(n)
 	}
 }
+
+// AddFresh records that n items needed new work, without counting them as
+// done (AddDone does, possibly later: output is written in input order).
+func (d *Display) AddFresh(n int64) { d.fresh.Add(n) }
+
+// AddFailed records n calls that failed after their retries.
+func (d *Display) AddFailed(n int64) { d.failed.Add(n) }
+
+// SetKept sets the count of kept paths shown when Options.Kept is set.
+func (d *Display) SetKept(n int64) { d.kept.Store(n) }
 
 // Stop ends the display and writes a final summary line.
 func (d *Display) Stop() {
@@ -119,52 +155,76 @@ func (d *Display) Stop() {
 			d.p.Wait()
 		}
 		d.wg.Wait()
-		fmt.Fprintln(d.w, d.line())
+		fmt.Fprintln(d.w, d.line(d.opts.Now()))
 	})
 }
 
 func (d *Display) plainLoop() {
 	defer d.wg.Done()
-	t := time.NewTicker(d.opts.Interval)
-	defer t.Stop()
+	ticks := d.opts.Ticks
+	if ticks == nil {
+		t := time.NewTicker(d.opts.Interval)
+		defer t.Stop()
+		ticks = t.C
+	}
 	for {
 		select {
 		case <-d.quit:
 			return
-		case <-t.C:
-			fmt.Fprintln(d.w, d.line())
+		case <-ticks:
+			fmt.Fprintln(d.w, d.line(d.opts.Now()))
 		}
 	}
 }
 
-// line is the plain-text status line.
-func (d *Display) line() string {
+// line is the plain-text status line at time now.
+func (d *Display) line(now time.Time) string {
 	var b strings.Builder
 	done := d.done.Load()
-	elapsed := time.Since(d.start)
 	fmt.Fprintf(&b, "%s: %d", d.opts.Label, done)
 	if d.opts.Total > 0 {
 		fmt.Fprintf(&b, "/%d (%.1f%%)", d.opts.Total, 100*float64(done)/float64(d.opts.Total))
 	}
-	fmt.Fprintf(&b, " items, %s", d.rates())
-	if d.opts.Total > 0 && done > 0 && done < d.opts.Total {
-		eta := time.Duration(float64(elapsed) / float64(done) * float64(d.opts.Total-done))
-		fmt.Fprintf(&b, ", ETA %s", eta.Round(time.Second))
-	}
-	fmt.Fprintf(&b, ", elapsed %s", elapsed.Round(time.Second))
+	b.WriteString(" items, ")
+	b.WriteString(d.status(now))
 	return b.String()
 }
 
-// rates renders the request and token counters.
-func (d *Display) rates() string {
-	if d.opts.Stats == nil {
-		return ""
+// status renders everything but the label and the counts of items: the
+// live bar shows those itself.
+func (d *Display) status(now time.Time) string {
+	elapsed := max(now.Sub(d.start), 0)
+	parts := []string{"elapsed " + elapsed.Round(time.Second).String(), d.eta(elapsed)}
+	if d.opts.Kept {
+		parts = append(parts, fmt.Sprintf("%d kept paths", d.kept.Load()))
 	}
-	s := d.opts.Stats()
-	secs := time.Since(d.start).Seconds()
-	if secs <= 0 {
-		secs = 1e-9
+	var s Snapshot
+	if d.opts.Stats != nil {
+		s = d.opts.Stats()
+		secs := elapsed.Seconds()
+		if secs <= 0 {
+			secs = 1e-9
+		}
+		parts = append(parts,
+			fmt.Sprintf("%.1f req/s", float64(s.Requests)/secs),
+			fmt.Sprintf("%.0f tok/s", float64(s.CompletionTokens)/secs),
+			fmt.Sprintf("%d cached", s.Cached))
 	}
-	return fmt.Sprintf("%.1f req/s, %.0f tok/s, %d cached, %d retries, %d errors",
-		float64(s.Requests)/secs, float64(s.CompletionTokens)/secs, s.Cached, s.Retries, s.Errors)
+	parts = append(parts, fmt.Sprintf("%d retried", s.Retries), fmt.Sprintf("%d failed", d.failed.Load()))
+	return strings.Join(parts, ", ")
+}
+
+// eta estimates the time left from the rate of new items: "ETA -" until
+// one has finished, "done" when every item is.
+func (d *Display) eta(elapsed time.Duration) string {
+	done, fresh, total := d.done.Load(), d.fresh.Load(), d.opts.Total
+	switch {
+	case total > 0 && done >= total:
+		return "ETA done"
+	case total <= 0 || fresh <= 0 || elapsed <= 0:
+		return "ETA -"
+	}
+	left := float64(total - done)
+	eta := time.Duration(left / float64(fresh) * float64(elapsed))
+	return "ETA " + eta.Round(time.Second).String()
 }

@@ -25,6 +25,11 @@ type Options struct {
 	Log io.Writer
 	// Rounds, when positive, overrides Config.Rounds.
 	Rounds int
+	// DryRun prints the resolved settings and every step with the command
+	// it would run, and runs nothing: no subcommand, no model server, no
+	// directory or state file is created. Steps the state file marks as
+	// finished are shown as done.
+	DryRun bool
 }
 
 // Run runs the loop of cfg, skipping the steps the state file marks as
@@ -36,8 +41,10 @@ func Run(ctx context.Context, cfg *Config, o Options) error {
 		log = io.Discard
 	}
 	dir := cfg.Dir
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
+	if !o.DryRun {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("run directory: %w", err)
+		}
 	}
 	st, err := loadState(dir)
 	if err != nil {
@@ -47,7 +54,10 @@ func Run(ctx context.Context, cfg *Config, o Options) error {
 	if o.Rounds > 0 {
 		rounds = o.Rounds
 	}
-	r := &runner{cfg: cfg, dir: dir, st: st, invoke: o.Invoke, log: log}
+	r := &runner{cfg: cfg, dir: dir, st: st, invoke: o.Invoke, log: log, dry: o.DryRun}
+	if r.dry {
+		r.printSettings(rounds)
+	}
 	return r.run(ctx, rounds)
 }
 
@@ -59,6 +69,8 @@ type runner struct {
 	log    io.Writer
 	// dirty is set once a step has run: every later step runs as well.
 	dirty bool
+	// dry prints the steps instead of running them (Options.DryRun).
+	dry bool
 }
 
 func (r *runner) run(ctx context.Context, rounds int) error {
@@ -66,8 +78,10 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 	trainBase := r.cfg.Train.BaseModel
 	var evalDirs []string
 
-	if err := os.MkdirAll(filepath.Join(r.dir, "report"), 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
+	if !r.dry {
+		if err := os.MkdirAll(filepath.Join(r.dir, "report"), 0o755); err != nil {
+			return fmt.Errorf("run directory: %w", err)
+		}
 	}
 	baseEval := filepath.Join(r.dir, "eval", "base")
 	if err := r.step(ctx, "eval-base", evalArgs(r.cfg, r.cfg.Server.BaseURL, r.cfg.Synthesize.Model, baseEval), nil); err != nil {
@@ -112,6 +126,9 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 			return err
 		}
 		trained := r.st.Steps[id("train")].Model
+		if r.dry && r.dirty {
+			trained = fmt.Sprintf("<model trained in round %d>", round)
+		}
 
 		evalDir := filepath.Join(rd, "eval")
 		tg := generatorOf{model: trained, trained: true, round: round}
@@ -129,6 +146,10 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 		if r.cfg.Train.Continue {
 			trainBase = trained
 		}
+	}
+	if r.dry {
+		fmt.Fprintf(r.log, "dry run: nothing was run; the report would be in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
+		return nil
 	}
 	fmt.Fprintf(r.log, "run finished: report in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
 	return nil
@@ -153,6 +174,13 @@ func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round
 	s := r.cfg.Serve
 	name := expand(s.Model, g.model, g.model, g.round)
 	if _, ok := r.st.done(id, args(s.BaseURL, name)); ok && !r.dirty {
+		return r.step(ctx, id, args(s.BaseURL, name), nil)
+	}
+	if r.dry {
+		if s.Command != "" {
+			fmt.Fprintf(r.log, "%s: would start the model server for the %s (sh -c): %s\n", id, what, serveCommand(s, g.model, name, g.round))
+		}
+		fmt.Fprintf(r.log, "%s: would wait up to %s for %s/models to list %s\n", id, s.readyTimeout, s.BaseURL, name)
 		return r.step(ctx, id, args(s.BaseURL, name), nil)
 	}
 	fmt.Fprintf(r.log, "serving the %s %s\n", what, g.model)
@@ -181,6 +209,10 @@ func (r *runner) step(ctx context.Context, id string, args []string, record func
 	}
 	r.dirty = true
 	run := append(slices.Clip(args), extra...)
+	if r.dry {
+		fmt.Fprintf(r.log, "%s: would run: regenesis %s\n", id, train.ShellQuote(run))
+		return nil
+	}
 	fmt.Fprintf(r.log, "%s: regenesis %s\n", id, train.ShellQuote(run))
 	if err := r.invoke(ctx, run); err != nil {
 		return fmt.Errorf("step %s: %w", id, err)
@@ -195,4 +227,35 @@ func (r *runner) step(ctx context.Context, id string, args []string, record func
 	}
 	r.st.Steps[id] = rec
 	return r.st.save(r.dir)
+}
+
+// printSettings writes the resolved settings of a dry run.
+func (r *runner) printSettings(rounds int) {
+	c := r.cfg
+	w := r.log
+	fmt.Fprintf(w, "dry run: nothing is run; the steps below are what `regenesis run` would do\n")
+	fmt.Fprintf(w, "  run directory:  %s (state file %s)\n", r.dir, filepath.Join(r.dir, StateFile))
+	fmt.Fprintf(w, "  rounds:         %d\n", rounds)
+	fmt.Fprintf(w, "  generator:      %s at %s (round 1; round r > 1 generates with the model of round r-1)\n", c.Synthesize.Model, c.Server.BaseURL)
+	fmt.Fprintf(w, "  synthesize:     task %s, method %s, split %s\n", c.Synthesize.Task, c.Synthesize.Method, orDefaultText(c.Synthesize.Split, "the command's default"))
+	fmt.Fprintf(w, "  export formats: %s\n", orDefaultText(strings.Join(c.Export.Formats, ", "), "none"))
+	cont := "each round from the base model"
+	if c.Train.Continue {
+		cont = "each round from the model of the round before"
+	}
+	fmt.Fprintf(w, "  train:          engine %s, base model %s, %s\n", c.Train.Engine, c.Train.BaseModel, cont)
+	serve := "no command (the model must already be served)"
+	if c.Serve.Command != "" {
+		serve = "started by: " + c.Serve.Command
+	}
+	fmt.Fprintf(w, "  trained model:  requested as %s at %s, %s; ready timeout %s\n", c.Serve.Model, c.Serve.BaseURL, serve, c.Serve.readyTimeout)
+	fmt.Fprintf(w, "  eval:           tasks %s, split %s\n", strings.Join(c.Eval.Tasks, ","), orDefaultText(c.Eval.Split, "each task's test split"))
+	fmt.Fprintf(w, "  API key:        read by each step from OPENAI_API_KEY (never in the file)\n")
+}
+
+func orDefaultText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -25,6 +25,11 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// serveCommand is Serve.Command with its placeholders filled, quoted for sh.
+func serveCommand(s Serve, model, name string, round int) string {
+	return strings.NewReplacer("{model}", shellQuote(model), "{name}", shellQuote(name), "{round}", strconv.Itoa(round)).Replace(s.Command)
+}
+
 // served is a model being served for a step.
 type served struct {
 	baseURL, name string
@@ -41,7 +46,7 @@ func serveModel(ctx context.Context, s Serve, model string, round int, logPath s
 	defer cancel()
 	var p *proc
 	if s.Command != "" {
-		line := strings.NewReplacer("{model}", shellQuote(model), "{name}", shellQuote(name), "{round}", strconv.Itoa(round)).Replace(s.Command)
+		line := serveCommand(s, model, name, round)
 		f, err := os.Create(logPath)
 		if err != nil {
 			return nil, fmt.Errorf("serve log: %w", err)

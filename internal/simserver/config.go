@@ -45,6 +45,8 @@ type Config struct {
 	Faults Faults
 	// NMode says what the server does with n > 1.
 	NMode NMode
+	// FineTune shapes the simulated files and fine-tuning API.
+	FineTune FineTune
 }
 
 // Latency is an added delay of Fixed plus a uniform draw in [0, Jitter).
@@ -140,6 +142,7 @@ type settings struct {
 	faults        Faults
 	retryAfter    string // header value
 	nMode         NMode
+	fineTune      ftSettings
 }
 
 func resolve(cfg Config) (settings, error) {
@@ -193,6 +196,11 @@ func resolve(cfg Config) (settings, error) {
 		secs = int64((ra + time.Second - 1) / time.Second)
 	}
 	s.retryAfter = fmt.Sprint(secs)
+	ft, err := resolveFineTune(cfg.FineTune)
+	if err != nil {
+		return settings{}, err
+	}
+	s.fineTune = ft
 	return s, nil
 }
 

@@ -21,6 +21,9 @@ func TestValidate(t *testing.T) {
 		{"script", Config{Faults: Faults{Script: []Fault{FaultNone, 99}}}, "Faults.Script[1]"},
 		{"latency", Config{Latency: Latency{Fixed: -time.Second}}, "Latency"},
 		{"n mode", Config{NMode: 7}, "NMode"},
+		{"fine-tune duration", Config{FineTune: FineTune{Duration: -time.Second}}, "FineTune"},
+		{"fine-tune uplift", Config{FineTune: FineTune{Uplift: 1.5}}, "FineTune.Uplift"},
+		{"fine-tune negative uplift means zero", Config{FineTune: FineTune{Uplift: -1}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,6 +46,9 @@ func TestDefaults(t *testing.T) {
 	if st.accuracy != DefaultAccuracy || st.hintAccuracy != DefaultHintAccuracy || st.formatVariety != DefaultFormatVariety ||
 		st.model != DefaultModel || st.retryAfter != "1" {
 		t.Errorf("defaults = %+v", st)
+	}
+	if ft := st.fineTune; ft.duration != DefaultFineTuneDuration || ft.uplift != DefaultUplift || ft.minExamples != DefaultMinExamples || ft.maxBytes != DefaultMaxFileBytes {
+		t.Errorf("fine-tune defaults = %+v", ft)
 	}
 	st, _ = resolve(Config{Faults: Faults{RetryAfter: -1}})
 	if st.retryAfter != "0" {

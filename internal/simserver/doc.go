@@ -56,4 +56,24 @@
 // server honour, ignore (like Ollama) or reject n > 1. [Server.Stats]
 // counts requests, stages, faults and how often each distinct request body
 // was answered successfully, so tests can prove nothing was sent twice.
+//
+// # Files and fine-tuning
+//
+// The server also plays the OpenAI files, uploads and fine-tuning API that
+// `regenesis train --engine openai` uses: POST /v1/files (multipart),
+// GET /v1/files[/{id}], POST /v1/uploads, /v1/uploads/{id}/parts,
+// /complete (part order and md5 checked) and /cancel, POST and GET
+// /v1/fine_tuning/jobs, GET /v1/fine_tuning/jobs/{id}, its /events (newest
+// first, paginated with after, limit and has_more) and POST .../cancel.
+// These endpoints want a bearer token (any) and answer 401 without one.
+// A training file is checked line by line (JSON, a messages list with an
+// assistant message, at least FineTune.MinExamples lines); a job on a bad
+// file fails with code invalid_training_file. A job validates, queues, runs
+// (emitting "Step i/N: training loss=..." events) and succeeds after
+// FineTune.Duration of the FineTune.Now clock, yielding a model named
+// ft:BASE:regenesis-simserver:SUFFIX:ID. Chat requests for that model are
+// answered with Config.Accuracy + FineTune.Uplift per round of fine-tuning
+// (capped at 0.99); a fine-tuned name that no job made gets 404
+// model_not_found. Only the simulated accuracy changes: nothing is learnt
+// from the data, which is what a test double of training can honestly do.
 package simserver

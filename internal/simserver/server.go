@@ -22,7 +22,8 @@ import (
 const maxBody = 32 << 20
 
 // Server is the simulated model, an http.Handler serving
-// POST /v1/chat/completions and GET /v1/models. It is safe for concurrent use.
+// POST /v1/chat/completions and GET /v1/models, and the files, uploads and
+// fine-tuning API (see FineTune). It is safe for concurrent use.
 type Server struct {
 	cfg    settings
 	ix     *index
@@ -30,6 +31,7 @@ type Server struct {
 	nextID atomic.Uint64 // request numbers, in arrival order
 	counts counters
 	bufs   sync.Pool // *bytes.Buffer
+	ft     *fineTuning
 }
 
 // Validate reports whether cfg is usable, naming the offending field.
@@ -52,6 +54,8 @@ func New(cfg Config, key []Entry) *Server {
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("POST /chat/completions", s.handleChat)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
+	s.ft = newFineTuning(st.fineTune, st.model)
+	s.ft.routes(s.mux)
 	return s
 }
 
@@ -67,9 +71,9 @@ func (s *Server) Model() string { return s.cfg.model }
 func (s *Server) KeySize() int { return len(s.ix.entries) }
 
 func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) {
-	s.writeJSON(w, http.StatusOK, modelList{Object: "list", Data: []modelInfo{
+	s.writeJSON(w, http.StatusOK, modelList{Object: "list", Data: append([]modelInfo{
 		{ID: s.cfg.model, Object: "model", OwnedBy: "regenesis-simserver (test double)"},
-	}})
+	}, s.ft.fineTunedModels()...)})
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -98,6 +102,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, http.StatusBadRequest, msg)
 		return
 	}
+	accuracy, known := s.accuracyFor(req.Model)
+	if !known {
+		s.counts.rejected.Add(1)
+		writeError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", fmt.Sprintf("The model `%s` does not exist or you do not have access to it.", req.Model))
+		return
+	}
 	if n > 1 {
 		switch s.cfg.nMode {
 		case NReject:
@@ -117,7 +127,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	resp := s.complete(&req, num, n, temp)
+	resp := s.complete(&req, num, n, temp, accuracy)
 	if fault == FaultTruncate {
 		s.counts.faults[FaultTruncate].Add(1)
 		s.truncate(resp, num)
@@ -165,11 +175,13 @@ type turn struct {
 	prompt string // the last user message
 	facts  facts  // what replies quote from the question
 	hinted bool   // the prompt hints at the gold answer
+	// accuracy is the requested model's: higher for a fine-tuned one.
+	accuracy float64
 }
 
 // complete builds the response to a valid request.
-func (s *Server) complete(req *chatRequest, num uint64, n int, temp float64) *chatResponse {
-	tn := turn{prompt: lastUserText(req.Messages)}
+func (s *Server) complete(req *chatRequest, num uint64, n int, temp, accuracy float64) *chatResponse {
+	tn := turn{prompt: lastUserText(req.Messages), accuracy: accuracy}
 	tn.stage = detectStage(tn.prompt)
 	s.counts.stages[tn.stage].Add(1)
 	question := tn.prompt
@@ -244,13 +256,18 @@ func (s *Server) reply(tn *turn, k sampleKey) string {
 	case StageStructure:
 		return structureReply(r, tn.facts)
 	}
-	return solveReply(r, tn.facts, finalLine(r, s.solveAnswer(tn.entry, tn.qh, tn.hinted, k), tn.entry, s.cfg.formatVariety))
+	return solveReply(r, tn.facts, finalLine(r, s.solveAnswerAt(tn.accuracy, tn.entry, tn.qh, tn.hinted, k), tn.entry, s.cfg.formatVariety))
 }
 
 // solveAnswer decides the final answer of a solve: the gold answer when the
 // draw says right, the question's one mistake otherwise, and an
 // unverifiable answer when the key has no gold answer.
 func (s *Server) solveAnswer(e *Entry, qh uint64, hint bool, k sampleKey) string {
+	return s.solveAnswerAt(s.cfg.accuracy, e, qh, hint, k)
+}
+
+// solveAnswerAt is solveAnswer for a model of the given accuracy.
+func (s *Server) solveAnswerAt(accuracy float64, e *Entry, qh uint64, hint bool, k sampleKey) string {
 	if e == nil || e.Answer == "" {
 		h := combine(qh, saltMistake)
 		if !k.greedy() {
@@ -263,9 +280,9 @@ func (s *Server) solveAnswer(e *Entry, qh uint64, hint bool, k sampleKey) string
 	case hint:
 		right = s.draw(saltHint, qh, k) < s.cfg.hintAccuracy
 	case k.greedy():
-		right = s.draw(saltGreedy, qh, k) < difficulty(qh, s.cfg.accuracy)
+		right = s.draw(saltGreedy, qh, k) < difficulty(qh, accuracy)
 	default:
-		right = s.draw(saltSample, qh, k) < difficulty(qh, s.cfg.accuracy)
+		right = s.draw(saltSample, qh, k) < difficulty(qh, accuracy)
 	}
 	if right {
 		return e.Answer
