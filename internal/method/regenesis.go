@@ -283,4 +283,3 @@ func (m *reGenesis) data(ex task.Example, r round, set []guideline.Guideline) pr
 func (m *reGenesis) sampling(r round, stage string) Sampling {
 	return Sampling{Temperature: r.temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.stageTokens(stage)}
 }
-
