@@ -132,14 +132,16 @@ func total(calls map[string]int) int {
 	return n
 }
 
-// TestAdaptiveOrder checks a question whose every path is right: it stops
-// after two waves (keep 5 plus headroom 1 needs 6 passing paths), its
-// chains are a seeded shuffle (not the first ten), returned in index order,
+// TestAdaptiveOrder checks a question whose every path is right: with
+// waves of 5 and headroom 1 it stops after two waves (6 passing paths
+// needed), its chains are a seeded shuffle (not the first ten), returned in
+// index order,
 // and the picked sets' selection request is sent once, with the full n, only
 // because a picked chain ran.
 func TestAdaptiveOrder(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Budget = BudgetAdaptive
+	cfg.BudgetWave, cfg.BudgetHeadroom = 5, 1
 	cfg.Dedup = false
 	f := &fakeLLM{solve: rightEvery(1), pathTokens: 100}
 	out, err := newTestMethod(t, f, cfg).Synthesize(context.Background(), sevenQ)

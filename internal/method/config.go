@@ -71,11 +71,11 @@ type Config struct {
 	// enough (see docs/METHOD.md). Default "paper".
 	Budget string `json:"budget" yaml:"budget"`
 	// BudgetWave is the number of chains an adaptive question runs between
-	// two checks; 0 means KeepPerQuestion.
+	// two checks (default 2; 0 means KeepPerQuestion).
 	BudgetWave int `json:"budget_wave" yaml:"budget_wave"`
 	// BudgetHeadroom is how many passing paths beyond KeepPerQuestion an
 	// adaptive question needs before it stops, so that the diversity-first
-	// cap has a choice (default 1).
+	// cap has a choice (default 0).
 	BudgetHeadroom int `json:"budget_headroom" yaml:"budget_headroom"`
 
 	// SelectMaxTokens caps the reply of a guideline selection (default 512).
@@ -154,8 +154,8 @@ func DefaultConfig() Config {
 		Seed:              0,
 
 		Budget:             BudgetPaper,
-		BudgetWave:         0,
-		BudgetHeadroom:     1,
+		BudgetWave:         2,
+		BudgetHeadroom:     0,
 		SelectMaxTokens:    512,
 		AdaptMaxTokens:     1024,
 		StructureMaxTokens: 1024,
