@@ -124,7 +124,7 @@ func (r *budgetRow) perKept(v int64) float64 { return float64(v) / float64(max(r
 
 // BenchmarkBudget synthesizes, with ReGenesis' default settings, 200
 // questions at each per-chain success probability 0.1 ... 0.9 on the
-// simulated endpoint (64 requests in flight, 50 ms each; answers always
+// simulated endpoint (64 requests in flight, 25 ms each; answers always
 // boxed), once with the
 // paper budget and once with the adaptive one, and logs a side-by-side
 // table: samples, requests and tokens per kept path, kept paths per
@@ -136,7 +136,7 @@ func BenchmarkBudget(b *testing.B) {
 	const (
 		perP        = 200
 		concurrency = 64
-		latency     = 50 * time.Millisecond
+		latency     = 25 * time.Millisecond
 	)
 	ps := []float64{0.1, 0.3, 0.5, 0.7, 0.9}
 	simCfg := simserver.Config{Seed: 7, Accuracy: 0.5, FormatVariety: -1, Latency: simserver.Latency{Fixed: latency}}
