@@ -54,6 +54,20 @@ func (m *busyMeter) change(d int) {
 	m.since = now
 }
 
+// demandMeter is an llm.Completer that measures, with a busyMeter's
+// accounting, the requests the synthesis has asked the client for and not
+// yet got back: the demand it offers the endpoint.
+type demandMeter struct {
+	inner llm.Completer
+	level *busyMeter
+}
+
+func (d *demandMeter) Complete(ctx context.Context, r llm.Request) (*llm.Response, error) {
+	d.level.change(+1)
+	defer d.level.change(-1)
+	return d.inner.Complete(ctx, r)
+}
+
 // share returns the share of wall at the cap and the utilization.
 func (m *busyMeter) share(wall time.Duration) (atCap, utilization float64) {
 	m.mu.Lock()
@@ -129,7 +143,9 @@ func (r *budgetRow) perKept(v int64) float64 { return float64(v) / float64(max(r
 // paper budget and once with the adaptive one, and logs a side-by-side
 // table: samples, requests and tokens per kept path, kept paths per
 // question, distinct guideline sets and mean pairwise similarity of the
-// kept paths, and the share of the run the endpoint was at its cap.
+// kept paths; the share of the run the synthesis asked the client for at
+// least the cap's requests (its demand), and the endpoint's utilization
+// and share of the run at its cap.
 //
 //	go test ./internal/synth -run '^$' -bench BenchmarkBudget -benchtime 1x
 func BenchmarkBudget(b *testing.B) {
@@ -147,7 +163,7 @@ func BenchmarkBudget(b *testing.B) {
 	budgets := []string{method.BudgetPaper, method.BudgetAdaptive}
 	for b.Loop() {
 		rows := map[string]map[float64]*budgetRow{}
-		busy, util := map[string]float64{}, map[string]float64{}
+		busy, util, offered := map[string]float64{}, map[string]float64{}, map[string]float64{}
 		dropped := map[string]map[string]int{}
 		for _, budget := range budgets {
 			sim := simserver.New(simCfg, key)
@@ -159,7 +175,8 @@ func BenchmarkBudget(b *testing.B) {
 			}
 			cfg := method.DefaultConfig()
 			cfg.Budget = budget
-			m, err := method.New("regenesis", method.Deps{LLM: c, Model: simserver.DefaultModel, Prompts: p, Guidelines: guideline.Default()}, cfg)
+			demand := &demandMeter{inner: c, level: &busyMeter{cap: concurrency}}
+			m, err := method.New("regenesis", method.Deps{LLM: demand, Model: simserver.DefaultModel, Prompts: p, Guidelines: guideline.Default()}, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -178,6 +195,7 @@ func BenchmarkBudget(b *testing.B) {
 				b.Fatal(err)
 			}
 			busy[budget], util[budget] = meter.share(wall)
+			offered[budget], _ = demand.level.share(wall)
 			dropped[budget] = man.Counts.Dropped
 			ts.Close()
 		}
@@ -212,8 +230,8 @@ func BenchmarkBudget(b *testing.B) {
 		fmt.Fprintf(&sb, "\nadaptive / paper: tokens per kept path %.2f, samples per kept path %.2f, kept paths %.3f\n",
 			tok(ad)/tok(pa), ad.perKept(ad.usage.Samples)/pa.perKept(pa.usage.Samples), float64(ad.kept)/float64(pa.kept))
 		for _, budget := range budgets {
-			fmt.Fprintf(&sb, "%s: endpoint utilization (mean requests in flight / cap) %.1f%%, at its cap %.1f%% of the run\n",
-				budget, 100*util[budget], 100*busy[budget])
+			fmt.Fprintf(&sb, "%s: synthesis asked for at least cap requests %.1f%% of the run; endpoint utilization (mean requests in flight / cap) %.1f%%, at its cap %.1f%% of the run\n",
+				budget, 100*offered[budget], 100*util[budget], 100*busy[budget])
 		}
 		for _, budget := range budgets {
 			fmt.Fprintf(&sb, "%s: dropped %v\n", budget, dropped[budget])
@@ -222,6 +240,7 @@ func BenchmarkBudget(b *testing.B) {
 		b.ReportMetric(tok(ad)/tok(pa), "token-ratio")
 		b.ReportMetric(util[method.BudgetAdaptive], "adaptive-utilization")
 		b.ReportMetric(util[method.BudgetPaper], "paper-utilization")
+		b.ReportMetric(offered[method.BudgetAdaptive], "adaptive-demand-at-cap")
 	}
 }
 
