@@ -76,27 +76,30 @@ func (m *busyMeter) share(wall time.Duration) (atCap, utilization float64) {
 }
 
 // budgetBenchQuestions returns perP questions for each chain success
-// probability in ps: toy questions drawn until the simulated model's
+// probability in ps, interleaved (one of each probability in turn, as a
+// mixed task would come): toy questions drawn until the simulated model's
 // probability of a right solve is within 0.02 of the target.
 func budgetBenchQuestions(sim *simserver.Server, ps []float64, perP int) ([]task.Example, map[string]float64) {
-	var exs []task.Example
+	buckets := make([][]task.Example, len(ps))
 	probOf := map[string]float64{}
-	need := map[float64]int{}
-	for _, p := range ps {
-		need[p] = perP
-	}
-	for i := 0; len(exs) < perP*len(ps); i++ {
+	for i, found := 0, 0; found < perP*len(ps); i++ {
 		a, b := 2+i%97, 3+i/97
 		q := fmt.Sprintf("Ann has %d marbles and finds %d more. How many marbles does Ann have now? (case %d)", a, b, i)
 		pq := sim.CorrectProbability(q)
-		for _, p := range ps {
-			if need[p] > 0 && pq > p-0.02 && pq < p+0.02 {
-				need[p]--
+		for j, p := range ps {
+			if len(buckets[j]) < perP && pq > p-0.02 && pq < p+0.02 {
 				id := fmt.Sprintf("b%05d", i)
-				exs = append(exs, task.Example{ID: id, Task: "toy", Question: q, Spec: answer.Spec{Type: answer.Number}, Answer: fmt.Sprint(a + b)})
+				buckets[j] = append(buckets[j], task.Example{ID: id, Task: "toy", Question: q, Spec: answer.Spec{Type: answer.Number}, Answer: fmt.Sprint(a + b)})
 				probOf[id] = p
+				found++
 				break
 			}
+		}
+	}
+	exs := make([]task.Example, 0, perP*len(ps))
+	for k := range perP {
+		for j := range ps {
+			exs = append(exs, buckets[j][k])
 		}
 	}
 	return exs, probOf
