@@ -15,6 +15,7 @@ func newExportCmd() *cobra.Command {
 		format     string
 		out        string
 		tokenLimit int
+		dpo        export.DPOOptions
 	)
 	names := make([]string, 0, len(export.Formats()))
 	for _, f := range export.Formats() {
@@ -33,8 +34,10 @@ the format a trainer reads:
   openai    the OpenAI fine-tuning API's chat JSONL
   parquet   Parquet for the Hugging Face datasets library (messages column plus
             task, question_id, method, guideline_ids, hinted)
-  dpo       preference pairs for TRL's DPOTrainer: each question's kept paths
-            against its wrong-answer paths from DIR/candidates.jsonl
+  dpo       preference pairs for TRL's DPOTrainer from DIR/candidates.jsonl:
+            every wrong-answer path once (near duplicates dropped), against the
+            question's kept paths in turn; each line also carries task,
+            question_id, both guideline_ids, hinted flags and rejected_reason
 
 The output goes to --out, or by default into DIR (sft_<format>.jsonl,
 sft.parquet, dpo.jsonl). Examples longer than about --token-limit tokens are
@@ -48,7 +51,7 @@ reported, since TRL truncates at 1024 tokens by default.`,
 			if err != nil {
 				return err
 			}
-			sum, err := export.Run(cmd.Context(), export.Options{Dir: args[0], Format: f, Out: out, TokenLimit: tokenLimit})
+			sum, err := export.Run(cmd.Context(), export.Options{Dir: args[0], Format: f, Out: out, TokenLimit: tokenLimit, DPO: dpo})
 			if err != nil {
 				return err
 			}
@@ -71,5 +74,8 @@ reported, since TRL truncates at 1024 tokens by default.`,
 	cmd.Flags().StringVarP(&format, "format", "f", string(export.Messages), "output format: "+strings.Join(names, ", "))
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output file (default: inside DIR, named after the format)")
 	cmd.Flags().IntVar(&tokenLimit, "token-limit", export.DefaultTokenLimit, "report examples longer than about this many tokens")
+	cmd.Flags().BoolVar(&dpo.NoAnswer, "dpo-no-answer", false, "dpo: also use paths without a final answer as rejected")
+	cmd.Flags().BoolVar(&dpo.MixHinted, "dpo-mix-hinted", false, "dpo: allow a hinted chosen path against an unhinted rejected one")
+	cmd.Flags().Float64Var(&dpo.DedupThreshold, "dpo-dedup-threshold", export.DefaultDPODedup, "dpo: drop a rejected path this similar to an earlier one of its question (above 1: keep all)")
 	return cmd
 }

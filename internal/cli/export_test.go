@@ -36,7 +36,8 @@ func TestExportCmd(t *testing.T) {
 	}{
 		{args: []string{"export", dir}, wantOut: "wrote 3 examples to " + filepath.Join(dir, "sft_messages.jsonl"), wantFile: "sft_messages.jsonl", noWarnings: true},
 		{args: []string{"export", dir, "--format", "alpaca"}, wantOut: `registered dataset "sft_alpaca" in ` + filepath.Join(dir, "dataset_info.json"), wantFile: "sft_alpaca.jsonl"},
-		{args: []string{"export", dir, "-f", "dpo", "-o", filepath.Join(dir, "p", "pairs.jsonl")}, wantOut: "wrote 2 preference pairs", wantFile: "p/pairs.jsonl"},
+		{args: []string{"export", dir, "-f", "dpo", "-o", filepath.Join(dir, "p", "pairs.jsonl")}, wantOut: "wrote 1 preference pairs", wantFile: "p/pairs.jsonl"},
+		{args: []string{"export", dir, "-f", "dpo", "--dpo-mix-hinted", "-o", filepath.Join(dir, "p", "mixed.jsonl")}, wantOut: "wrote 3 preference pairs", wantFile: "p/mixed.jsonl"},
 		{args: []string{"export", dir, "-f", "openai"}, wantErr: "warning: 3 examples: the OpenAI fine-tuning API requires at least 10", wantFile: "sft_openai.jsonl"},
 		{args: []string{"export", dir, "-f", "parquet", "--token-limit", "30"}, wantErr: "warning: 3 of 3 examples are longer than ~30 tokens", wantFile: "sft.parquet"},
 		{args: []string{"export", dir, "-f", "csv"}, code: 1, wantErr: `unknown export format "csv"`},

@@ -54,6 +54,12 @@ func configFlags(fs *pflag.FlagSet, c *method.Config) {
 	fs.Float64Var(&c.DedupThreshold, "dedup-threshold", d.DedupThreshold, "estimated Jaccard similarity at which a path is a near duplicate")
 	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star, lmsi)")
 	fs.Int64Var(&c.Seed, "seed", d.Seed, "seed of every random choice and request")
+	fs.StringVar(&c.Budget, "budget", d.Budget, "per-question budget: paper (every chain) or adaptive (chains a wave at a time, stop once --keep diverse paths are kept)")
+	fs.IntVar(&c.BudgetWave, "budget-wave", d.BudgetWave, "chains an adaptive question runs between checks (0: --keep)")
+	fs.IntVar(&c.BudgetHeadroom, "budget-headroom", d.BudgetHeadroom, "passing paths beyond --keep an adaptive question needs before it stops")
+	fs.IntVar(&c.SelectMaxTokens, "select-max-tokens", d.SelectMaxTokens, "most new tokens of a guideline selection reply")
+	fs.IntVar(&c.AdaptMaxTokens, "adapt-max-tokens", d.AdaptMaxTokens, "most new tokens of the adapted guidelines")
+	fs.IntVar(&c.StructureMaxTokens, "structure-max-tokens", d.StructureMaxTokens, "most new tokens of a reasoning structure")
 }
 
 func newSynthesizeCmd() *cobra.Command {
@@ -152,7 +158,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		}
 		inFlight := o.inFlight
 		if inFlight <= 0 {
-			inFlight = synth.InFlightFor(sess.Capacity, 45)
+			inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
 		}
 		man, err := synth.Run(ctx, synth.Options{
 			Method:   trackedMethod{Method: m, display: display},
@@ -181,8 +187,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 			return err
 		}
 		c := man.Counts
-		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%d questions, %d with a kept path (%d rescued by hints); kept %d of %d paths; wrote %s\n",
-			c.Questions, c.QuestionsWithPath, c.RescuedByHint, c.Kept, c.Candidates, o.out)
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "%d questions, %d with a kept path (%d rescued by hints); kept %d of %d paths; %s; wrote %s\n",
+			c.Questions, c.QuestionsWithPath, c.RescuedByHint, c.Kept, c.Candidates, costLine(man.Cost), o.out)
 		return err
 	}
 	return cmd
@@ -238,22 +244,28 @@ func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.
 // overlay copies into cfg the fields of f whose flags were set.
 func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
 	set := map[string]func(){
-		"temperature":         func() { cfg.Temperature = f.Temperature },
-		"top-p":               func() { cfg.TopP = f.TopP },
-		"max-tokens":          func() { cfg.MaxTokens = f.MaxTokens },
-		"select-samples":      func() { cfg.SelectSamples = f.SelectSamples },
-		"single-guidelines":   func() { cfg.SingleGuidelines = f.SingleGuidelines },
-		"hint":                func() { cfg.Hint = f.Hint },
-		"hint-temperature":    func() { cfg.HintTemperature = f.HintTemperature },
-		"hint-select-samples": func() { cfg.HintSelectSamples = f.HintSelectSamples },
-		"max-path-tokens":     func() { cfg.MaxPathTokens = f.MaxPathTokens },
-		"keep":                func() { cfg.KeepPerQuestion = f.KeepPerQuestion },
-		"filter":              func() { cfg.Filter = f.Filter },
-		"judge":               func() { cfg.Judge = f.Judge },
-		"dedup":               func() { cfg.Dedup = f.Dedup },
-		"dedup-threshold":     func() { cfg.DedupThreshold = f.DedupThreshold },
-		"samples":             func() { cfg.Samples = f.Samples },
-		"seed":                func() { cfg.Seed = f.Seed },
+		"temperature":          func() { cfg.Temperature = f.Temperature },
+		"top-p":                func() { cfg.TopP = f.TopP },
+		"max-tokens":           func() { cfg.MaxTokens = f.MaxTokens },
+		"select-samples":       func() { cfg.SelectSamples = f.SelectSamples },
+		"single-guidelines":    func() { cfg.SingleGuidelines = f.SingleGuidelines },
+		"hint":                 func() { cfg.Hint = f.Hint },
+		"hint-temperature":     func() { cfg.HintTemperature = f.HintTemperature },
+		"hint-select-samples":  func() { cfg.HintSelectSamples = f.HintSelectSamples },
+		"max-path-tokens":      func() { cfg.MaxPathTokens = f.MaxPathTokens },
+		"keep":                 func() { cfg.KeepPerQuestion = f.KeepPerQuestion },
+		"filter":               func() { cfg.Filter = f.Filter },
+		"judge":                func() { cfg.Judge = f.Judge },
+		"dedup":                func() { cfg.Dedup = f.Dedup },
+		"dedup-threshold":      func() { cfg.DedupThreshold = f.DedupThreshold },
+		"samples":              func() { cfg.Samples = f.Samples },
+		"seed":                 func() { cfg.Seed = f.Seed },
+		"budget":               func() { cfg.Budget = f.Budget },
+		"budget-wave":          func() { cfg.BudgetWave = f.BudgetWave },
+		"budget-headroom":      func() { cfg.BudgetHeadroom = f.BudgetHeadroom },
+		"select-max-tokens":    func() { cfg.SelectMaxTokens = f.SelectMaxTokens },
+		"adapt-max-tokens":     func() { cfg.AdaptMaxTokens = f.AdaptMaxTokens },
+		"structure-max-tokens": func() { cfg.StructureMaxTokens = f.StructureMaxTokens },
 	}
 	fs.Visit(func(fl *pflag.Flag) {
 		if apply, ok := set[fl.Name]; ok {
@@ -344,4 +356,13 @@ func stripUserinfo(v string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// costLine summarizes a run's cost for the closing line.
+func costLine(c synth.Cost) string {
+	if c.PerKeptPath == nil {
+		return fmt.Sprintf("%d samples, %d tokens", c.Samples, c.Tokens)
+	}
+	return fmt.Sprintf("%d samples, %d tokens (%.1f samples, %.0f tokens per kept path)",
+		c.Samples, c.Tokens, c.PerKeptPath.Samples, c.PerKeptPath.Tokens)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +73,12 @@ func TestSynthesizeCommand(t *testing.T) {
 			t.Errorf("progress line %q lacks %q", final, want)
 		}
 	}
+	if man.Config.Budget != method.BudgetPaper || man.Cost.Samples == 0 || man.Cost.PerQuestion == nil || len(man.GuidelineYield) == 0 {
+		t.Errorf("manifest budget %q, cost %+v, %d guideline yields", man.Config.Budget, man.Cost, len(man.GuidelineYield))
+	}
+	if !strings.Contains(stdout.String(), "tokens") {
+		t.Errorf("stdout %q does not report the cost", stdout.String())
+	}
 	cmdLine := strings.Join(man.Command, " ")
 	if strings.Contains(string(first[synth.ManifestFile]), "sk-very-secret") || !strings.Contains(cmdLine, "--seed=4") {
 		t.Errorf("manifest command %q (must hold the flags and no secret)", cmdLine)
@@ -99,6 +106,21 @@ func TestSynthesizeCommand(t *testing.T) {
 		if !bytes.Equal(first[name], second[name]) {
 			t.Errorf("%s differs on re-run", name)
 		}
+	}
+
+	adaptiveOut := t.TempDir()
+	aargs := append(slices.Clone(args), "--budget", "adaptive")
+	aargs[slices.Index(aargs, out)] = adaptiveOut
+	if code := Main(aargs, &stdout, &stderr); code != 0 {
+		t.Fatalf("adaptive: exit %d\n%s", code, stderr.String())
+	}
+	var aman synth.Manifest
+	if err := json.Unmarshal(readSynthOutputs(t, adaptiveOut)[synth.ManifestFile], &aman); err != nil {
+		t.Fatal(err)
+	}
+	if aman.Config.Budget != method.BudgetAdaptive || aman.Cost.StoppedEarly == 0 || aman.Cost.Samples >= man.Cost.Samples || aman.Counts.Kept != man.Counts.Kept {
+		t.Errorf("adaptive: budget %q, %d samples and %d kept; paper %d samples and %d kept",
+			aman.Config.Budget, aman.Cost.Samples, aman.Counts.Kept, man.Cost.Samples, man.Counts.Kept)
 	}
 }
 
@@ -146,6 +168,8 @@ func TestSynthesizeCommandErrors(t *testing.T) {
 		{"bad flag value", append(base, "--out", t.TempDir(), "--filter", "best"), "config field filter"},
 		{"bad pool", append(base, "--out", t.TempDir(), "--guidelines", badPool), "field text is empty"},
 		{"unknown method", append(base, "--out", t.TempDir(), "--method", "magic"), `unknown method "magic"`},
+		{"bad budget", append(base, "--out", t.TempDir(), "--budget", "cheap"), `config field budget: "cheap" is not "paper" or "adaptive"`},
+		{"bad stage cap", append(base, "--out", t.TempDir(), "--select-max-tokens", "0"), "config field select_max_tokens: 0 is not positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/golden"
+	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
 func f(v float64) *float64 { return &v }
@@ -33,6 +36,32 @@ func load(t *testing.T, dirs ...string) []*Stats {
 	return out
 }
 
+// kept is the MinHash similarity of the kept paths of the one question of
+// dir with two or more, read independently of Load.
+func kept(t *testing.T, dir string) *float64 {
+	t.Helper()
+	var paths []string
+	for g, err := range export.GroupCandidates(context.Background(), filepath.Join(dir, export.CandidatesFile)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p []string
+		for _, c := range g.Candidates {
+			if c.Kept {
+				p = append(p, c.Path)
+			}
+		}
+		if len(p) >= 2 {
+			paths = p
+		}
+	}
+	v, ok := method.MeanPairwiseSimilarity(paths)
+	if !ok {
+		t.Fatalf("%s has no question with two kept paths", dir)
+	}
+	return &v
+}
+
 func TestLoad(t *testing.T) {
 	tests := []struct {
 		dir  string
@@ -46,8 +75,20 @@ func TestLoad(t *testing.T) {
 			HintedKept: 1, HintShare: f(1.0 / 3), MeanPathWords: f(5),
 			DistinctAnswers: f(4.0 / 3), MajorityShare: f((2.0/3 + 1 + 1) / 3),
 			Distinct2: f(5.0 / 9), PairwiseJaccard: f(5.0 / 6), MultiPathQuestions: 1,
-			Guidelines: map[string]int{"g1": 2, "g2": 1, "g3": 1},
-			Dropped:    map[string]int{"wrong_answer": 2, "stage_failed: adapt": 1},
+			Guidelines:        map[string]int{"g1": 2, "g2": 1, "g3": 1},
+			Dropped:           map[string]int{"wrong_answer": 2, "stage_failed: adapt": 1},
+			KeptGuidelineSets: 3, GuidelineSetsPerCovered: f(1.5), KeptSimilarity: kept(t, "testdata/regenesis"),
+			GuidelineYield: map[string]*synth.Yield{
+				"g1": {Attempted: 2, Correct: 2, Kept: 2}, "g2": {Attempted: 2, Correct: 1, Kept: 1},
+				"g3": {Attempted: 2, Correct: 1, Kept: 1}, "g4": {Attempted: 1},
+			},
+			Budget: "adaptive",
+			Cost: &synth.Cost{
+				Usage:  method.Usage{Requests: 30, Samples: 48, PromptTokens: 24000, CompletionTokens: 6000},
+				Tokens: 30000, StoppedEarly: 1,
+				PerQuestion: &synth.UnitCost{Requests: 10, Samples: 16, PromptTokens: 8000, CompletionTokens: 2000, Tokens: 10000},
+				PerKeptPath: &synth.UnitCost{Requests: 10, Samples: 16, PromptTokens: 8000, CompletionTokens: 2000, Tokens: 10000},
+			},
 		}},
 		{"testdata/star", Stats{
 			Dir: "testdata/star", Methods: []string{"star"}, Tasks: []string{"gsm8k"},
@@ -57,8 +98,10 @@ func TestLoad(t *testing.T) {
 			HintedKept: 0, HintShare: f(0), MeanPathWords: f(7),
 			DistinctAnswers: f(1), MajorityShare: f(1),
 			Distinct2: f(0.5), PairwiseJaccard: f(1), MultiPathQuestions: 1,
-			Guidelines: map[string]int{},
-			Dropped:    map[string]int{"no_answer": 1},
+			Guidelines:        map[string]int{},
+			Dropped:           map[string]int{"no_answer": 1},
+			KeptGuidelineSets: 1, GuidelineSetsPerCovered: f(1), KeptSimilarity: kept(t, "testdata/star"),
+			GuidelineYield: map[string]*synth.Yield{},
 		}},
 	}
 	for _, tt := range tests {

@@ -6,13 +6,18 @@ package compare
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
 // Stats describes one synthesis directory. Ratios whose denominator is zero
@@ -45,10 +50,11 @@ type Stats struct {
 	MeanPathWords *float64 `json:"mean_path_words"`
 
 	// DistinctAnswers is the mean, over questions with an answered
-	// candidate, of the number of distinct final answers among them.
+	// candidate, of the number of distinct final answers among all their
+	// candidates (kept or not).
 	DistinctAnswers *float64 `json:"distinct_answers"`
 	// MajorityShare is the mean, over the same questions, of the most
-	// frequent final answer's share of the answered candidates.
+	// frequent final answer's share of all their answered candidates.
 	MajorityShare *float64 `json:"majority_share"`
 	// Distinct2 is the mean, over questions with two or more kept paths, of
 	// the distinct word bigrams among their kept paths divided by all
@@ -61,6 +67,25 @@ type Stats struct {
 	// MultiPathQuestions is the number of questions the two lexical
 	// measures are averaged over.
 	MultiPathQuestions int `json:"multi_path_questions"`
+
+	// KeptGuidelineSets is the number of distinct guideline sets (sorted id
+	// lists) among each question's kept paths, summed over questions;
+	// GuidelineSetsPerCovered divides it by Covered.
+	KeptGuidelineSets       int      `json:"kept_guideline_sets"`
+	GuidelineSetsPerCovered *float64 `json:"kept_guideline_sets_per_question"`
+	// KeptSimilarity is the mean, over questions with two or more kept
+	// paths, of their mean pairwise estimated Jaccard similarity of word
+	// 3-shingles, as near-duplicate removal measures it (lower: more varied).
+	KeptSimilarity *float64 `json:"kept_similarity"`
+	// GuidelineYield counts per guideline ID the candidates made with it:
+	// attempted, correct final answer, kept.
+	GuidelineYield map[string]*synth.Yield `json:"guideline_yield"`
+
+	// Budget is the manifest's budget ("paper" or "adaptive"), and Cost its
+	// cost section; both are empty when the directory has no manifest.json
+	// or it predates them.
+	Budget string      `json:"budget,omitempty"`
+	Cost   *synth.Cost `json:"cost,omitempty"`
 
 	// Guidelines counts kept paths per guideline ID (a path made from a set
 	// of three guidelines counts for each).
@@ -78,12 +103,13 @@ type accumulator struct {
 	answered                 int
 	distinctSum, majoritySum float64
 	distinct2Sum, jaccardSum float64
+	similaritySum            float64
 }
 
 // Load reads dir's candidates.jsonl and returns its statistics.
 func Load(ctx context.Context, dir string) (*Stats, error) {
 	a := accumulator{
-		s:       Stats{Dir: dir, Guidelines: map[string]int{}, Dropped: map[string]int{}},
+		s:       Stats{Dir: dir, Guidelines: map[string]int{}, Dropped: map[string]int{}, GuidelineYield: map[string]*synth.Yield{}},
 		methods: map[string]bool{},
 		tasks:   map[string]bool{},
 	}
@@ -94,7 +120,34 @@ func Load(ctx context.Context, dir string) (*Stats, error) {
 		}
 		a.add(g.Candidates)
 	}
-	return a.finish(), nil
+	s := a.finish()
+	if err := readManifest(dir, s); err != nil {
+		return nil, fmt.Errorf("compare %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// readManifest fills s.Budget and s.Cost from dir's manifest.json, if any.
+func readManifest(dir string, s *Stats) error {
+	path := filepath.Join(dir, synth.ManifestFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var m struct {
+		Config struct {
+			Budget string `json:"budget"`
+		} `json:"config"`
+		Cost *synth.Cost `json:"cost"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	s.Budget, s.Cost = m.Config.Budget, m.Cost
+	return nil
 }
 
 func (a *accumulator) add(cands []method.Candidate) {
@@ -103,9 +156,24 @@ func (a *accumulator) add(cands []method.Candidate) {
 	s.Candidates += len(cands)
 	var kept []method.Candidate
 	var answers []string
+	sets := map[string]bool{}
 	for _, c := range cands {
 		a.methods[c.Method] = true
 		a.tasks[c.Task] = true
+		for _, id := range c.GuidelineIDs {
+			y := s.GuidelineYield[id]
+			if y == nil {
+				y = &synth.Yield{}
+				s.GuidelineYield[id] = y
+			}
+			y.Attempted++
+			if c.Verdict == method.VerdictCorrect {
+				y.Correct++
+			}
+			if c.Kept {
+				y.Kept++
+			}
+		}
 		if c.Extracted != "" {
 			answers = append(answers, c.Extracted)
 		}
@@ -114,6 +182,9 @@ func (a *accumulator) add(cands []method.Candidate) {
 			continue
 		}
 		kept = append(kept, c)
+		ids := slices.Clone(c.GuidelineIDs)
+		slices.Sort(ids)
+		sets[strings.Join(ids, "\x00")] = true
 		if c.Hinted {
 			s.HintedKept++
 		}
@@ -123,6 +194,7 @@ func (a *accumulator) add(cands []method.Candidate) {
 		}
 	}
 	s.Kept += len(kept)
+	s.KeptGuidelineSets += len(sets)
 	if len(kept) > 0 {
 		s.Covered++
 	}
@@ -140,6 +212,12 @@ func (a *accumulator) add(cands []method.Candidate) {
 		s.MultiPathQuestions++
 		a.distinct2Sum += distinct2(words)
 		a.jaccardSum += meanPairwiseJaccard(words)
+		paths := make([]string, len(kept))
+		for i, c := range kept {
+			paths[i] = c.Path
+		}
+		sim, _ := method.MeanPairwiseSimilarity(paths)
+		a.similaritySum += sim
 	}
 }
 
@@ -157,6 +235,8 @@ func (a *accumulator) finish() *Stats {
 	s.MajorityShare = ratio(a.majoritySum, a.answered)
 	s.Distinct2 = ratio(a.distinct2Sum, s.MultiPathQuestions)
 	s.PairwiseJaccard = ratio(a.jaccardSum, s.MultiPathQuestions)
+	s.KeptSimilarity = ratio(a.similaritySum, s.MultiPathQuestions)
+	s.GuidelineSetsPerCovered = ratio(float64(s.KeptGuidelineSets), s.Covered)
 	return s
 }
 

@@ -11,31 +11,95 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/method"
 )
 
-// dpoLine is TRL's conversational preference line.
+// dpoLine is TRL's conversational preference line, with where each path
+// came from (extra columns TRL ignores).
 type dpoLine struct {
 	Prompt   []llm.Message `json:"prompt"`
 	Chosen   []llm.Message `json:"chosen"`
 	Rejected []llm.Message `json:"rejected"`
+
+	Task                 string   `json:"task"`
+	QuestionID           string   `json:"question_id"`
+	ChosenGuidelineIDs   []string `json:"chosen_guideline_ids"`
+	RejectedGuidelineIDs []string `json:"rejected_guideline_ids"`
+	ChosenHinted         bool     `json:"chosen_hinted"`
+	RejectedHinted       bool     `json:"rejected_hinted"`
+	// RejectedReason is why the rejected path was not kept
+	// ("wrong_answer", "no_answer", "too_long", "disagrees_with_majority", ...).
+	RejectedReason string `json:"rejected_reason"`
 }
 
-// Pairs returns the preference pairs of one question: its i-th kept path
-// against its i-th wrong-answer path (verdict "wrong": against the gold
-// answer, or against the majority answer for LMSI), in candidate order, so
-// each rejected path is used once and the pairing is reproducible.
-func Pairs(cands []method.Candidate) [][2]method.Candidate {
-	var kept, wrong []method.Candidate
+// DPOOptions shape the preference pairs.
+type DPOOptions struct {
+	// NoAnswer also counts paths without a final answer as rejected.
+	NoAnswer bool
+	// MixHinted allows pairing a hinted chosen path (made with the gold
+	// answer as a hint) with an unhinted rejected one; by default an
+	// unhinted rejected path is paired only with unhinted chosen paths.
+	MixHinted bool
+	// DedupThreshold drops a rejected path whose estimated Jaccard
+	// similarity to an earlier rejected path of its question is at least
+	// this (as synthesis de-duplicates paths); 0 means DefaultDPODedup,
+	// a value above 1 keeps them all.
+	DedupThreshold float64
+}
+
+// DefaultDPODedup is the near-duplicate threshold of rejected paths, the
+// synthesis default.
+const DefaultDPODedup = 0.8
+
+// Pair is one preference pair of a question.
+type Pair struct {
+	Chosen, Rejected method.Candidate
+}
+
+// Pairs returns the preference pairs of one question: every rejected path
+// once, in candidate order, each against the next kept path in turn
+// (cycling through the kept paths). Rejected are the paths with a wrong
+// final answer (against the gold answer, or the majority answer for LMSI),
+// and with opt.NoAnswer those with none; near duplicates of an earlier
+// rejected path are dropped. An unhinted rejected path is paired only with
+// unhinted kept paths unless opt.MixHinted. The pairing is reproducible.
+func Pairs(cands []method.Candidate, opt DPOOptions) []Pair {
+	var kept, plain, rejected []method.Candidate
 	for _, c := range cands {
 		switch {
-		case strings.TrimSpace(c.Path) == "":
+		case strings.TrimSpace(c.Path) == "" || method.IsStageFailure(c.Reason):
 		case c.Kept:
 			kept = append(kept, c)
-		case c.Verdict == "wrong":
-			wrong = append(wrong, c)
+			if !c.Hinted {
+				plain = append(plain, c)
+			}
+		case c.Verdict == method.VerdictWrong, opt.NoAnswer && c.Verdict == method.VerdictNoAnswer:
+			rejected = append(rejected, c)
 		}
 	}
-	pairs := make([][2]method.Candidate, 0, min(len(kept), len(wrong)))
-	for i := range min(len(kept), len(wrong)) {
-		pairs = append(pairs, [2]method.Candidate{kept[i], wrong[i]})
+	if len(kept) == 0 || len(rejected) == 0 {
+		return nil
+	}
+	threshold := opt.DedupThreshold
+	if threshold == 0 {
+		threshold = DefaultDPODedup
+	}
+	texts := make([]string, len(rejected))
+	for i, r := range rejected {
+		texts[i] = r.Path
+	}
+	dup := method.NearDuplicates(texts, threshold)
+	pairs := make([]Pair, 0, len(rejected))
+	nextAll, nextPlain := 0, 0
+	for i, r := range rejected {
+		if dup[i] {
+			continue
+		}
+		switch {
+		case r.Hinted || opt.MixHinted:
+			pairs = append(pairs, Pair{kept[nextAll%len(kept)], r})
+			nextAll++
+		case len(plain) > 0:
+			pairs = append(pairs, Pair{plain[nextPlain%len(plain)], r})
+			nextPlain++
+		}
 	}
 	return pairs
 }
@@ -45,7 +109,7 @@ func Pairs(cands []method.Candidate) [][2]method.Candidate {
 // question's sft line and both paths from its candidates, each cleaned as
 // synth cleans training targets (method.Clean), so that chosen and rejected
 // texts are treated alike.
-func writeDPO(ctx context.Context, sft, candidates, out string, lc *lengthCheck) (int, error) {
+func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, lc *lengthCheck) (int, error) {
 	af, err := createAtomic(out)
 	if err != nil {
 		return 0, err
@@ -77,7 +141,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, lc *lengthCheck)
 		if err != nil {
 			return 0, err
 		}
-		pairs := Pairs(g.Candidates)
+		pairs := Pairs(g.Candidates, opt)
 		if len(pairs) == 0 {
 			continue
 		}
@@ -86,10 +150,18 @@ func writeDPO(ctx context.Context, sft, candidates, out string, lc *lengthCheck)
 			return 0, err
 		}
 		for _, pr := range pairs {
+			reason := pr.Rejected.Reason
+			if reason == "" {
+				reason = pr.Rejected.Verdict
+			}
 			line := dpoLine{
 				Prompt:   p,
-				Chosen:   []llm.Message{{Role: "assistant", Content: method.Clean(pr[0].Path)}},
-				Rejected: []llm.Message{{Role: "assistant", Content: method.Clean(pr[1].Path)}},
+				Chosen:   []llm.Message{{Role: "assistant", Content: method.Clean(pr.Chosen.Path)}},
+				Rejected: []llm.Message{{Role: "assistant", Content: method.Clean(pr.Rejected.Path)}},
+				Task:     pr.Rejected.Task, QuestionID: pr.Rejected.QuestionID,
+				ChosenGuidelineIDs: ids(pr.Chosen.GuidelineIDs), RejectedGuidelineIDs: ids(pr.Rejected.GuidelineIDs),
+				ChosenHinted: pr.Chosen.Hinted, RejectedHinted: pr.Rejected.Hinted,
+				RejectedReason: reason,
 			}
 			if err := enc.Encode(line); err != nil {
 				return 0, fmt.Errorf("write %s: %w", out, err)
@@ -103,4 +175,11 @@ func writeDPO(ctx context.Context, sft, candidates, out string, lc *lengthCheck)
 		}
 	}
 	return n, af.Commit()
+}
+
+func ids(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
 }

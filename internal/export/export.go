@@ -77,6 +77,8 @@ type Options struct {
 	// TokenLimit is the length, in approximate tokens, above which an example
 	// is reported as too long; 0 means DefaultTokenLimit.
 	TokenLimit int
+	// DPO shapes the preference pairs of format dpo.
+	DPO DPOOptions
 }
 
 // DefaultTokenLimit is TRL's default SFT max_length: longer examples are
@@ -139,7 +141,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	case Parquet:
 		sum.Examples, err = writeParquet(ctx, sft, opts.Out, lc)
 	case DPO:
-		sum.Examples, err = writeDPO(ctx, sft, filepath.Join(opts.Dir, CandidatesFile), opts.Out, lc)
+		sum.Examples, err = writeDPO(ctx, sft, filepath.Join(opts.Dir, CandidatesFile), opts.Out, opts.DPO, lc)
 	default:
 		sum.Examples, err = writeJSONL(ctx, sft, opts.Out, opts.Format, lc)
 	}

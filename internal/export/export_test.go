@@ -30,7 +30,8 @@ func TestRunGolden(t *testing.T) {
 		{Alpaca, "alpaca.jsonl", 3, true, nil},
 		{ShareGPT, "sharegpt.jsonl", 3, true, nil},
 		{OpenAI, "openai.jsonl", 3, false, []string{"3 examples: the OpenAI fine-tuning API requires at least 10"}},
-		{DPO, "dpo.jsonl", 2, false, nil},
+		// s3 has only a hinted kept path and an unhinted wrong one: no pair by default.
+		{DPO, "dpo.jsonl", 1, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
@@ -296,20 +297,43 @@ func TestRunCanceled(t *testing.T) {
 
 func TestPairs(t *testing.T) {
 	cands := readGroup(t, `
-{"task":"t","question_id":"1","index":0,"kept":true,"verdict":"correct","path":"k0"}
-{"task":"t","question_id":"1","index":1,"verdict":"wrong","path":"w1"}
-{"task":"t","question_id":"1","index":2,"verdict":"no_answer","path":"n2"}
-{"task":"t","question_id":"1","index":3,"kept":true,"verdict":"correct","path":"k3"}
-{"task":"t","question_id":"1","index":4,"kept":true,"verdict":"correct","path":"k4"}
+{"task":"t","question_id":"1","index":0,"kept":true,"verdict":"correct","path":"k0 first kept path"}
+{"task":"t","question_id":"1","index":1,"verdict":"wrong","reason":"wrong_answer","path":"w1 adds the two numbers and gets eight apples in all"}
+{"task":"t","question_id":"1","index":2,"verdict":"no_answer","reason":"no_answer","path":"n2 never finishes"}
+{"task":"t","question_id":"1","index":3,"kept":true,"verdict":"correct","path":"k3 second kept path"}
 {"task":"t","question_id":"1","index":5,"verdict":"wrong","path":""}
-{"task":"t","question_id":"1","index":6,"verdict":"wrong","path":"w6"}
+{"task":"t","question_id":"1","index":6,"verdict":"wrong","reason":"too_long","path":"w6 multiplies instead"}
+{"task":"t","question_id":"1","index":7,"verdict":"wrong","reason":"wrong_answer","path":"w7 subtracts instead"}
+{"task":"t","question_id":"1","index":8,"verdict":"wrong","reason":"wrong_answer","path":"W1 adds the two numbers, and gets eight apples in all."}
+{"task":"t","question_id":"1","index":9,"verdict":"correct","reason":"over_cap","path":"c9 correct but over the cap"}
+{"task":"t","question_id":"1","index":10,"round":"hint","hinted":true,"kept":true,"verdict":"correct","path":"h10 hinted kept path"}
+{"task":"t","question_id":"1","index":11,"round":"hint","hinted":true,"verdict":"wrong","reason":"wrong_answer","path":"h11 hinted wrong path"}
 `)
-	var got []string
-	for _, p := range Pairs(cands) {
-		got = append(got, p[0].Path+">"+p[1].Path)
+	tests := []struct {
+		name string
+		opt  DPOOptions
+		want []string
+	}{
+		// w8 is a near duplicate of w1; unhinted rejected paths cycle
+		// through the unhinted kept ones, the hinted one through all.
+		{"default", DPOOptions{}, []string{"k0>w1", "k3>w6", "k0>w7", "k0>h11"}},
+		{"no answer counts", DPOOptions{NoAnswer: true}, []string{"k0>w1", "k3>n2", "k0>w6", "k3>w7", "k0>h11"}},
+		{"duplicates kept", DPOOptions{DedupThreshold: 2}, []string{"k0>w1", "k3>w6", "k0>w7", "k3>W1", "k0>h11"}},
+		{"hinted mixed", DPOOptions{MixHinted: true}, []string{"k0>w1", "k3>w6", "h10>w7", "k0>h11"}},
 	}
-	if diff := cmp.Diff([]string{"k0>w1", "k3>w6"}, got); diff != "" {
-		t.Errorf("pairs (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, p := range Pairs(cands, tt.opt) {
+				got = append(got, strings.Fields(p.Chosen.Path)[0]+">"+strings.Fields(p.Rejected.Path)[0])
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("pairs (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if p := Pairs(cands[1:3], DPOOptions{}); len(p) != 0 {
+		t.Errorf("a question without kept paths gave %d pairs", len(p))
 	}
 }
 
@@ -339,7 +363,8 @@ func TestDPOCleansBothPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"prompt":[{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"1. a\n\\boxed{7}"}],"rejected":[{"role":"assistant","content":"1. b\n\\boxed{8}"}]}` + "\n"
+	want := `{"prompt":[{"role":"user","content":"q"}],"chosen":[{"role":"assistant","content":"1. a\n\\boxed{7}"}],"rejected":[{"role":"assistant","content":"1. b\n\\boxed{8}"}],` +
+		`"task":"t","question_id":"1","chosen_guideline_ids":[],"rejected_guideline_ids":[],"chosen_hinted":false,"rejected_hinted":false,"rejected_reason":"wrong"}` + "\n"
 	if diff := cmp.Diff(want, string(got)); diff != "" {
 		t.Errorf("dpo.jsonl (-want +got):\n%s", diff)
 	}

@@ -64,6 +64,73 @@ type Config struct {
 
 	// Seed drives every random choice and the per-request seeds.
 	Seed int64 `json:"seed" yaml:"seed"`
+
+	// Budget is how much a question may spend: "paper" runs every chain of
+	// the paper's budget; "adaptive" runs a question's chains in a seeded
+	// random order, BudgetWave at a time, and stops once the kept paths are
+	// enough (see docs/METHOD.md). Default "paper".
+	Budget string `json:"budget" yaml:"budget"`
+	// BudgetWave is the number of chains an adaptive question runs between
+	// two checks (default 2; 0 means KeepPerQuestion).
+	BudgetWave int `json:"budget_wave" yaml:"budget_wave"`
+	// BudgetHeadroom is how many passing paths beyond KeepPerQuestion an
+	// adaptive question needs before it stops, so that the diversity-first
+	// cap has a choice (default 0).
+	BudgetHeadroom int `json:"budget_headroom" yaml:"budget_headroom"`
+
+	// SelectMaxTokens caps the reply of a guideline selection (default 512).
+	SelectMaxTokens int `json:"select_max_tokens" yaml:"select_max_tokens"`
+	// AdaptMaxTokens caps the adapted guidelines (default 1024).
+	AdaptMaxTokens int `json:"adapt_max_tokens" yaml:"adapt_max_tokens"`
+	// StructureMaxTokens caps a reasoning structure (default 1024).
+	StructureMaxTokens int `json:"structure_max_tokens" yaml:"structure_max_tokens"`
+}
+
+// Budgets.
+const (
+	// BudgetPaper runs every chain of the paper's budget.
+	BudgetPaper = "paper"
+	// BudgetAdaptive stops a question's chains once it has enough kept paths.
+	BudgetAdaptive = "adaptive"
+)
+
+// wave returns the number of chains an adaptive question runs at a time.
+func (c Config) wave() int {
+	if c.BudgetWave > 0 {
+		return c.BudgetWave
+	}
+	return c.KeepPerQuestion
+}
+
+// ChainsInFlight is about how many requests of one question are in flight at
+// once: the whole main round under the paper budget, a wave under the
+// adaptive one. Size the questions in flight with it (synth.InFlightFor).
+func (c Config) ChainsInFlight() int {
+	if c.Budget == BudgetAdaptive {
+		return c.wave()
+	}
+	return max(c.Samples, c.SelectSamples+25)
+}
+
+// stageTokens returns the max_tokens of a stage: its cap, never above
+// MaxTokens. The path stages ask for MaxPathTokens+1: a longer path is
+// dropped anyway, and a runaway one stops early.
+func (c Config) stageTokens(stage string) int {
+	limit := c.MaxTokens
+	switch stage {
+	case "select":
+		limit = c.SelectMaxTokens
+	case "adapt":
+		limit = c.AdaptMaxTokens
+	case "structure":
+		limit = c.StructureMaxTokens
+	case "path":
+		limit = c.MaxPathTokens + 1
+	}
+	if limit <= 0 || limit > c.MaxTokens {
+		return c.MaxTokens
+	}
+	return limit
 }
 
 // DefaultConfig returns the reference run's settings.
@@ -85,6 +152,13 @@ func DefaultConfig() Config {
 		DedupThreshold:    0.8,
 		Samples:           45,
 		Seed:              0,
+
+		Budget:             BudgetPaper,
+		BudgetWave:         2,
+		BudgetHeadroom:     0,
+		SelectMaxTokens:    512,
+		AdaptMaxTokens:     1024,
+		StructureMaxTokens: 1024,
 	}
 }
 
@@ -129,6 +203,23 @@ func (c Config) Validate() error {
 	}
 	if c.Samples < 1 {
 		bad("samples", "%d is not positive", c.Samples)
+	}
+	if c.Budget != BudgetPaper && c.Budget != BudgetAdaptive {
+		bad("budget", "%q is not %q or %q", c.Budget, BudgetPaper, BudgetAdaptive)
+	}
+	if c.BudgetWave < 0 {
+		bad("budget_wave", "%d is negative (0 means keep_per_question)", c.BudgetWave)
+	}
+	if c.BudgetHeadroom < 0 {
+		bad("budget_headroom", "%d is negative", c.BudgetHeadroom)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"select_max_tokens", c.SelectMaxTokens}, {"adapt_max_tokens", c.AdaptMaxTokens}, {"structure_max_tokens", c.StructureMaxTokens}} {
+		if f.v < 1 {
+			bad(f.name, "%d is not positive", f.v)
+		}
 	}
 	return errors.Join(errs...)
 }

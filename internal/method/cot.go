@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -41,24 +39,24 @@ func (m *cot) Name() string { return "cot" }
 // Synthesize samples cfg.Samples paths and filters them.
 func (m *cot) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
 	out := Outcome{Example: ex, Calls: make(map[string]int)}
+	calls := newCounter(&out)
 	r := sampleRound{
 		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplCoTSample,
-		sampling: Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
-		n:        m.cfg.Samples,
+		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
+		adaptive: true, filter: m.filter, cfg: m.cfg,
 	}
-	cands, err := r.run(ctx, m.deps, m.cfg.Seed, ex, promptData(ex), &counter{m: out.Calls})
-	if err != nil {
-		return out, err
-	}
-	share, err := m.filter.Apply(ctx, ex, cands, "cap/"+RoundMain, out.Calls)
-	out.Candidates, out.Agreement = cands, share
+	cands, share, err := r.run(ctx, m.deps, ex, promptData(ex), calls)
+	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
+	out.StoppedEarly = err == nil && len(cands) < r.n
 	return out, err
 }
 
 // sampleRound draws n independent paths for one question from one prompt:
 // n single-sample requests, sample i seeded by (question, stage, i), so each
 // path's completion-token count is exact (the too_long filter needs it) and
-// raising n later replays the first paths from the store.
+// raising n later replays the first paths from the store. The round's
+// candidates are filtered by filter; an adaptive round (under the adaptive
+// budget) samples a wave at a time and stops once it keeps enough.
 type sampleRound struct {
 	method   string
 	round    string // Candidate.Round
@@ -68,26 +66,42 @@ type sampleRound struct {
 	n        int
 	first    int  // Index of the round's first candidate
 	hinted   bool // the prompt carries the gold answer
+	adaptive bool
+	filter   *Filter
+	cfg      Config
+	// decorate, when set, completes a candidate after sampling
+	// (Self-Discover's shared guidelines and structure).
+	decorate func(*Candidate)
 }
 
-// run renders the prompt once and samples the paths concurrently. A missing
-// sample is recorded as a stage failure; errors are the client's.
-func (r sampleRound) run(ctx context.Context, d Deps, seed int64, ex task.Example, data prompts.Data, calls *counter) ([]Candidate, error) {
+// run renders the prompt once, samples the paths concurrently and filters
+// them; it returns the candidates of the paths sampled and the filter's
+// answer share. A missing sample is recorded as a stage failure; errors are
+// the client's.
+func (r sampleRound) run(ctx context.Context, d Deps, ex task.Example, data prompts.Data, calls *counter) ([]Candidate, float64, error) {
 	text, err := d.Prompts.Render(r.tmpl, data)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	cands := make([]Candidate, r.n)
-	g, gctx := errgroup.WithContext(ctx)
 	for i := range cands {
-		c := &cands[i]
-		*c = Candidate{
+		cands[i] = Candidate{
 			Task: ex.Task, QuestionID: ex.ID, Method: r.method, Index: r.first + i,
 			Round: r.round, Hinted: r.hinted, Verdict: VerdictUnchecked,
 		}
-		g.Go(func() error {
-			calls.add(r.stage, 1)
-			resp, err := d.Sample(gctx, text, r.sampling, 1, SeedFor(seed, ex.ID, r.stage, c.Index))
+		if r.decorate != nil {
+			r.decorate(&cands[i])
+		}
+	}
+	seed := r.cfg.Seed
+	memo := newJudgeMemo()
+	var share float64
+	plan := chainPlan{
+		cfg: r.cfg, ex: ex, adaptive: r.adaptive, orderStage: "budget/" + r.stage + "/order",
+		n: r.n, spec: ex.Spec,
+		run: func(ctx context.Context, i int) error {
+			c := &cands[i]
+			resp, err := calls.sample(ctx, d, r.stage, text, r.sampling, 1, SeedFor(seed, ex.ID, r.stage, c.Index))
 			if err != nil {
 				return fmt.Errorf("%s %d: %w", r.stage, c.Index, err)
 			}
@@ -99,12 +113,24 @@ func (r sampleRound) run(ctx context.Context, d Deps, seed int64, ex task.Exampl
 			c.FinishReason = resp.Choices[0].FinishReason
 			c.CompletionTokens = resp.Usage.CompletionTokens
 			return nil
-		})
+		},
+		settle: func(ctx context.Context, ran []int) ([]Candidate, error) {
+			out := pickCandidates(cands, ran)
+			var err error
+			share, err = r.filter.apply(ctx, ex, out, "cap/"+r.round, calls, memo)
+			return out, err
+		},
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	out, err := plan.execute(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
-	return cands, nil
+	return out, share, nil
+}
+
+// pathSampling is the sampling of a method's path stage at temperature t.
+func pathSampling(cfg Config, t float64) Sampling {
+	return Sampling{Temperature: t, TopP: cfg.TopP, MaxTokens: cfg.stageTokens("path")}
 }
 
 // promptData is the template data of a question without guidelines.

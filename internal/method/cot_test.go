@@ -85,8 +85,8 @@ func TestCoT(t *testing.T) {
 	}
 	seeds := map[int64]bool{}
 	for _, r := range reqs {
-		if r.N != 1 || r.Temperature != cfg.Temperature || r.TopP != cfg.TopP || r.MaxTokens != cfg.MaxTokens {
-			t.Errorf("request n=%d temperature=%g top_p=%g max_tokens=%d, want 1 and the config's", r.N, r.Temperature, r.TopP, r.MaxTokens)
+		if r.N != 1 || r.Temperature != cfg.Temperature || r.TopP != cfg.TopP || r.MaxTokens != cfg.MaxPathTokens+1 {
+			t.Errorf("request n=%d temperature=%g top_p=%g max_tokens=%d, want 1, the config's and max_path_tokens+1", r.N, r.Temperature, r.TopP, r.MaxTokens)
 		}
 		prompt := r.Messages[0].Content
 		if !strings.Contains(prompt, sevenQ.Question) || !strings.Contains(prompt, "step by step") || strings.Contains(strings.ToLower(prompt), "hint") {

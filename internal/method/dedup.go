@@ -85,3 +85,24 @@ func similarity(a, b [minhashSize]uint64) float64 {
 	}
 	return float64(same) / minhashSize
 }
+
+// NearDuplicates reports, for each text in order, whether it is a near
+// duplicate of an earlier text that is not itself one, by the measure Dedup
+// uses (after Clean).
+func NearDuplicates(texts []string, threshold float64) []bool {
+	dup := make([]bool, len(texts))
+	var kept [][minhashSize]uint64
+	for i, t := range texts {
+		sig := minhash(Clean(t))
+		for _, k := range kept {
+			if similarity(sig, k) >= threshold {
+				dup[i] = true
+				break
+			}
+		}
+		if !dup[i] {
+			kept = append(kept, sig)
+		}
+	}
+	return dup
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/sync/errgroup"
@@ -38,6 +39,34 @@ func NewFilter(d Deps, cfg Config) *Filter {
 // choice, so that rounds get independent draws. Errors come only from the
 // LLM client or ctx.
 func (f *Filter) Apply(ctx context.Context, ex task.Example, cands []Candidate, capStage string, calls map[string]int) (float64, error) {
+	if calls == nil {
+		calls = map[string]int{}
+	}
+	return f.apply(ctx, ex, cands, capStage, &counter{m: calls}, nil)
+}
+
+// judgeMemo remembers the judge's verdicts of one question's round, so that
+// settling the round again after another wave asks nothing twice.
+type judgeMemo struct {
+	mu sync.Mutex
+	m  map[judgeKey]judged
+}
+
+type judgeKey struct {
+	index int
+	label string
+}
+
+type judged struct {
+	ok  bool
+	why string
+}
+
+func newJudgeMemo() *judgeMemo { return &judgeMemo{m: make(map[judgeKey]judged)} }
+
+// apply is Apply counting into calls, with the judge's verdicts remembered
+// in memo (nil: none).
+func (f *Filter) apply(ctx context.Context, ex task.Example, cands []Candidate, capStage string, calls *counter, memo *judgeMemo) (float64, error) {
 	var label string
 	var share float64
 	if f.cfg.Filter == FilterMajority {
@@ -59,18 +88,14 @@ func (f *Filter) Apply(ctx context.Context, ex task.Example, cands []Candidate, 
 		share = correctShare(cands)
 	}
 	if f.cfg.Judge && label != "" {
-		n, err := f.judge(ctx, ex, label, cands)
-		if calls != nil && n > 0 {
-			calls["judge"] += n
-		}
-		if err != nil {
+		if err := f.judge(ctx, ex, label, cands, calls, memo); err != nil {
 			return share, err
 		}
 	}
 	if f.cfg.Dedup {
 		Dedup(cands, f.cfg.DedupThreshold)
 	}
-	CapDiverse(cands, f.cfg.KeepPerQuestion, RandFor(f.cfg.Seed, ex.ID, capStage, 0))
+	CapDiverse(cands, f.cfg.KeepPerQuestion, f.cfg.DedupThreshold, RandFor(f.cfg.Seed, ex.ID, capStage, 0))
 	for i := range cands {
 		cands[i].Kept = cands[i].Reason == ""
 	}
@@ -107,22 +132,37 @@ func correctShare(cands []Candidate) float64 {
 }
 
 // judge asks the model, at temperature 0, whether each still-passing path
-// reaches label, and rejects those it does not confirm. It returns the
-// number of judge requests made.
-func (f *Filter) judge(ctx context.Context, ex task.Example, label string, cands []Candidate) (int, error) {
+// reaches label, and rejects those it does not confirm. Verdicts in memo
+// are reused; new ones are added to it.
+func (f *Filter) judge(ctx context.Context, ex task.Example, label string, cands []Candidate, calls *counter, memo *judgeMemo) error {
 	g, ctx := errgroup.WithContext(ctx)
-	n := 0
 	for i := range cands {
 		if cands[i].Reason != "" {
 			continue
 		}
-		n++
 		c := &cands[i]
 		g.Go(func() error {
-			ok, why, err := f.judgeOne(ctx, ex, label, c)
-			if err != nil {
-				return err
+			key := judgeKey{c.Index, label}
+			var v judged
+			var found bool
+			if memo != nil {
+				memo.mu.Lock()
+				v, found = memo.m[key]
+				memo.mu.Unlock()
 			}
+			if !found {
+				ok, why, err := f.judgeOne(ctx, ex, label, c, calls)
+				if err != nil {
+					return err
+				}
+				v = judged{ok, why}
+				if memo != nil {
+					memo.mu.Lock()
+					memo.m[key] = v
+					memo.mu.Unlock()
+				}
+			}
+			ok, why := v.ok, v.why
 			if !ok {
 				c.Reason = ReasonJudge
 				if why != "" {
@@ -132,10 +172,10 @@ func (f *Filter) judge(ctx context.Context, ex task.Example, label string, cands
 			return nil
 		})
 	}
-	return n, g.Wait()
+	return g.Wait()
 }
 
-func (f *Filter) judgeOne(ctx context.Context, ex task.Example, label string, c *Candidate) (bool, string, error) {
+func (f *Filter) judgeOne(ctx context.Context, ex task.Example, label string, c *Candidate, calls *counter) (bool, string, error) {
 	text, err := f.deps.Prompts.Render("shared/judge", prompts.Data{
 		Task: ex.Task, Question: ex.Question, AnswerFormat: AnswerFormat(ex.Spec),
 		Reference: label, Path: c.Path,
@@ -144,7 +184,7 @@ func (f *Filter) judgeOne(ctx context.Context, ex task.Example, label string, c 
 		return false, "", err
 	}
 	seed := SeedFor(f.cfg.Seed, ex.ID, "judge/"+c.Round, c.Index)
-	resp, err := f.deps.Sample(ctx, text, Sampling{Temperature: 0, TopP: 1, MaxTokens: judgeMaxTokens}, 1, seed)
+	resp, err := calls.sample(ctx, f.deps, "judge", text, Sampling{Temperature: 0, TopP: 1, MaxTokens: judgeMaxTokens}, 1, seed)
 	if err != nil {
 		return false, "", fmt.Errorf("judge question %s candidate %d: %w", ex.ID, c.Index, err)
 	}

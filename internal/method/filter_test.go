@@ -140,7 +140,7 @@ func TestCapDiverse(t *testing.T) {
 	)
 	for seed := range int64(20) {
 		cs := append([]Candidate(nil), cands...)
-		CapDiverse(cs, 4, RandFor(seed, "q", "cap", 0))
+		CapDiverse(cs, 4, 0.8, RandFor(seed, "q", "cap", 0))
 		sets := map[string]int{}
 		kept := 0
 		for _, c := range cs {

@@ -42,16 +42,14 @@ func (m *lmsi) Synthesize(ctx context.Context, ex task.Example) (Outcome, error)
 	out := Outcome{Example: ex, Calls: make(map[string]int)}
 	blind := ex
 	blind.Answer, blind.Rationale = "", ""
+	calls := newCounter(&out)
 	r := sampleRound{
 		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplLMSISample,
-		sampling: Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
-		n:        m.cfg.Samples,
+		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
+		adaptive: true, filter: m.filter, cfg: m.cfg,
 	}
-	cands, err := r.run(ctx, m.deps, m.cfg.Seed, blind, promptData(blind), &counter{m: out.Calls})
-	if err != nil {
-		return out, err
-	}
-	share, err := m.filter.Apply(ctx, blind, cands, "cap/"+RoundMain, out.Calls)
-	out.Candidates, out.Agreement = cands, share
+	cands, share, err := r.run(ctx, m.deps, blind, promptData(blind), calls)
+	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
+	out.StoppedEarly = err == nil && len(cands) < r.n
 	return out, err
 }

@@ -64,6 +64,11 @@ type Outcome struct {
 	Calls map[string]int
 	// Agreement is the majority answer's share of the answers (LMSI, majority filter).
 	Agreement float64
+	// Usage is what the question's requests cost.
+	Usage Usage
+	// StoppedEarly is set when the adaptive budget stopped the question's
+	// main round before its last chain.
+	StoppedEarly bool
 }
 
 // Kept returns the kept candidates in order.

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -87,46 +85,47 @@ func (r round) size() int {
 // Synthesize runs the main round and, when it keeps nothing, the hint round.
 func (m *reGenesis) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
 	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := &counter{m: out.Calls}
+	calls := newCounter(&out)
+	defer func() { out.Usage = calls.total() }()
 	main := round{
 		name: RoundMain, temperature: m.cfg.Temperature, pool: m.deps.Guidelines,
 		picks: m.cfg.SelectSamples, singles: m.cfg.SingleGuidelines,
 	}
-	cands, err := m.run(ctx, ex, main, calls)
-	if err != nil {
-		return out, err
-	}
-	share, err := m.filter.Apply(ctx, ex, cands, "cap/"+RoundMain, out.Calls)
+	cands, share, err := m.run(ctx, ex, main, calls, true)
 	if err != nil {
 		return out, err
 	}
 	out.Candidates = cands
+	out.StoppedEarly = len(cands) < main.size()
 	if m.cfg.Filter == FilterMajority {
 		out.Agreement = share
 	}
 	if !m.cfg.Hint || m.cfg.Filter != FilterGold || ex.Answer == "" || len(out.Kept()) > 0 {
+		out.Usage = calls.total()
 		return out, nil
 	}
 	hint := round{
 		name: RoundHint, temperature: m.cfg.HintTemperature, pool: m.hintPool,
-		picks: m.cfg.HintSelectSamples, hint: ex.Answer, firstIndex: len(cands),
+		picks: m.cfg.HintSelectSamples, hint: ex.Answer, firstIndex: main.size(),
 	}
-	hcands, err := m.run(ctx, ex, hint, calls)
+	hcands, _, err := m.run(ctx, ex, hint, calls, false)
 	if err != nil {
 		return out, err
 	}
-	if _, err := m.filter.Apply(ctx, ex, hcands, "cap/"+RoundHint, out.Calls); err != nil {
-		return out, err
-	}
 	out.Candidates = append(out.Candidates, hcands...)
+	out.Usage = calls.total()
 	return out, nil
 }
 
-// run does one round: the selection request (n samples at once) and one
-// chain per guideline set. Chains of the single guidelines start at once;
-// each picked chain starts as soon as the selection returns, and each chain
-// moves to its next stage as soon as its previous stage returns.
-func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *counter) ([]Candidate, error) {
+// run does one round and filters it: one chain per guideline set, the
+// single guidelines' chains first (their indices and seeds do not depend on
+// the number of picked sets, so raising select_samples reuses them), then
+// the picked sets' chains. The picked sets come from one selection request
+// (n samples at once), sent when the first picked chain needs it; each chain
+// moves to its next stage as soon as its previous stage returns. Under the
+// adaptive budget (adaptive rounds only) the chains run a wave at a time
+// and the round may stop early; only the chains that ran are returned.
+func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *counter, adaptive bool) ([]Candidate, float64, error) {
 	cands := make([]Candidate, r.size())
 	for i := range cands {
 		cands[i] = Candidate{
@@ -134,33 +133,43 @@ func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *co
 			Round: r.name, Hinted: r.hint != "", Verdict: VerdictUnchecked,
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	if r.picks > 0 {
-		g.Go(func() error {
-			sets, err := m.pick(gctx, ex, r, calls)
+	singles := 0
+	if r.singles {
+		singles = len(r.pool)
+	}
+	picks := sync.OnceValues(func() ([]picked, error) { return m.pick(ctx, ex, r, calls) })
+	memo := newJudgeMemo()
+	var share float64
+	plan := chainPlan{
+		cfg: m.cfg, ex: ex, adaptive: adaptive, orderStage: "budget/" + r.stage("order"),
+		n: len(cands), distinctSets: true, spec: ex.Spec,
+		run: func(ctx context.Context, i int) error {
+			if i < singles {
+				return m.chain(ctx, ex, r, []guideline.Guideline{r.pool[i]}, &cands[i], calls)
+			}
+			sets, err := picks()
 			if err != nil {
 				return err
 			}
-			for i, s := range sets {
-				if s.why != "" {
-					cands[i].Reason = StageFailed("select", s.why)
-					continue
-				}
-				g.Go(func() error { return m.chain(gctx, ex, r, s.set, &cands[i], calls) })
+			s := sets[i-singles]
+			if s.why != "" {
+				cands[i].Reason = StageFailed("select", s.why)
+				return nil
 			}
-			return nil
-		})
+			return m.chain(ctx, ex, r, s.set, &cands[i], calls)
+		},
+		settle: func(ctx context.Context, ran []int) ([]Candidate, error) {
+			out := pickCandidates(cands, ran)
+			var err error
+			share, err = m.filter.apply(ctx, ex, out, "cap/"+r.name, calls, memo)
+			return out, err
+		},
 	}
-	if r.singles {
-		for j, gl := range r.pool {
-			c := &cands[r.picks+j]
-			g.Go(func() error { return m.chain(gctx, ex, r, []guideline.Guideline{gl}, c, calls) })
-		}
+	out, err := plan.execute(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return cands, nil
+	return out, share, nil
 }
 
 // picked is one sampled guideline set, or why the sample is unusable.
@@ -176,8 +185,7 @@ func (m *reGenesis) pick(ctx context.Context, ex task.Example, r round, calls *c
 		return nil, err
 	}
 	stage := r.stage("select")
-	calls.add(stage, r.picks)
-	resp, err := m.deps.Sample(ctx, text, m.sampling(r), r.picks, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
+	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, "select"), r.picks, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", stage, err)
 	}
@@ -220,8 +228,7 @@ func (m *reGenesis) chain(ctx context.Context, ex task.Example, r round, set []g
 		return err
 	}
 	stage := r.stage("path")
-	calls.add(stage, 1)
-	resp, err := m.deps.Sample(ctx, text, m.sampling(r), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
+	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, "path"), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
 	if err != nil {
 		return fmt.Errorf("%s %d: %w", stage, c.Index, err)
 	}
@@ -243,8 +250,7 @@ func (m *reGenesis) step(ctx context.Context, ex task.Example, r round, name, tm
 		return "", "", err
 	}
 	stage := r.stage(name)
-	calls.add(stage, 1)
-	resp, err := m.deps.Sample(ctx, text, m.sampling(r), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
+	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, name), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
 	if err != nil {
 		return "", "", fmt.Errorf("%s %d: %w", stage, c.Index, err)
 	}
@@ -274,18 +280,6 @@ func (m *reGenesis) data(ex task.Example, r round, set []guideline.Guideline) pr
 	}
 }
 
-func (m *reGenesis) sampling(r round) Sampling {
-	return Sampling{Temperature: r.temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens}
-}
-
-// counter counts requested samples per stage; chains run concurrently.
-type counter struct {
-	mu sync.Mutex
-	m  map[string]int
-}
-
-func (c *counter) add(stage string, n int) {
-	c.mu.Lock()
-	c.m[stage] += n
-	c.mu.Unlock()
+func (m *reGenesis) sampling(r round, stage string) Sampling {
+	return Sampling{Temperature: r.temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.stageTokens(stage)}
 }

@@ -55,7 +55,7 @@ func TestReGenesisMainRound(t *testing.T) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	reqs := f.requests()
-	if len(reqs["select"]) != 1 || reqs["select"][0].N != 20 {
+	if len(reqs["select"]) != 1 || reqs["select"][0].N != 20 || reqs["select"][0].MaxTokens != 512 {
 		t.Errorf("select: %d requests (n=%d), want one request with n=20", len(reqs["select"]), reqs["select"][0].N)
 	}
 	seeds := map[int64]bool{}
@@ -63,9 +63,10 @@ func TestReGenesisMainRound(t *testing.T) {
 		if got := len(reqs[stage]); got != 20+pool {
 			t.Errorf("%s: %d requests, want %d", stage, got, 20+pool)
 		}
+		wantMax := map[string]int{"adapt": 1024, "structure": 1024, "path": 801}[stage]
 		for _, r := range reqs[stage] {
-			if r.Temperature != 1.2 || r.TopP != 0.9 || r.MaxTokens != 2048 || max(r.N, 1) != 1 {
-				t.Fatalf("%s request sampling %v/%v/%v/n=%d, want 1.2/0.9/2048/1", stage, r.Temperature, r.TopP, r.MaxTokens, r.N)
+			if r.Temperature != 1.2 || r.TopP != 0.9 || r.MaxTokens != wantMax || max(r.N, 1) != 1 {
+				t.Fatalf("%s request sampling %v/%v/%v/n=%d, want 1.2/0.9/%d/1", stage, r.Temperature, r.TopP, r.MaxTokens, r.N, wantMax)
 			}
 			if seeds[*r.Seed] {
 				t.Errorf("%s: seed %d used twice", stage, *r.Seed)

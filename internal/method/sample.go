@@ -3,6 +3,7 @@ package method
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/regenesis-ai/regenesis/internal/llm"
 )
@@ -35,4 +36,67 @@ func (d Deps) Sample(ctx context.Context, prompt string, s Sampling, n int, seed
 		return nil, fmt.Errorf("completer returned no response and no error")
 	}
 	return resp, nil
+}
+
+// Usage is what a question's requests cost, as the server reported it when
+// each sample was generated (a sample replayed from the run store reports
+// its original cost, so a resumed run reports the same totals).
+type Usage struct {
+	Requests         int64 `json:"requests"`
+	Samples          int64 `json:"samples"`
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+}
+
+// Add adds u's counts to v.
+func (v *Usage) Add(u Usage) {
+	v.Requests += u.Requests
+	v.Samples += u.Samples
+	v.PromptTokens += u.PromptTokens
+	v.CompletionTokens += u.CompletionTokens
+}
+
+// counter counts requested samples per stage and the question's usage;
+// chains run concurrently.
+type counter struct {
+	mu    sync.Mutex
+	m     map[string]int
+	usage Usage
+}
+
+func newCounter(o *Outcome) *counter {
+	if o.Calls == nil {
+		o.Calls = make(map[string]int)
+	}
+	return &counter{m: o.Calls}
+}
+
+func (c *counter) add(stage string, n int) {
+	c.mu.Lock()
+	c.m[stage] += n
+	c.mu.Unlock()
+}
+
+// sample counts n samples of stage, sends the request through d and counts
+// what the response cost.
+func (c *counter) sample(ctx context.Context, d Deps, stage, prompt string, s Sampling, n int, seed int64) (*llm.Response, error) {
+	c.add(stage, n)
+	resp, err := d.Sample(ctx, prompt, s, n, seed)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.usage.Requests++
+	c.usage.Samples += int64(len(resp.Choices))
+	c.usage.PromptTokens += resp.Usage.PromptTokens
+	c.usage.CompletionTokens += resp.Usage.CompletionTokens
+	c.mu.Unlock()
+	return resp, nil
+}
+
+// total returns the usage so far.
+func (c *counter) total() Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.usage
 }

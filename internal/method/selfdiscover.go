@@ -50,7 +50,8 @@ func (m *selfDiscover) Name() string { return "selfdiscover" }
 // the failure.
 func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
 	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := &counter{m: out.Calls}
+	calls := newCounter(&out)
+	defer func() { out.Usage = calls.total() }()
 	data := promptData(ex)
 	data.Guidelines = m.deps.Guidelines
 	// failed records a stage failure before the paths as the one candidate.
@@ -97,22 +98,20 @@ func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome
 		*st.dst = reply
 	}
 
+	ids := guideline.IDs(set)
 	r := sampleRound{
 		method: m.Name(), round: RoundMain, stage: "path", tmpl: tmplSDPath,
-		sampling: m.sampling(), n: m.cfg.Samples,
+		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
+		adaptive: true, filter: m.filter, cfg: m.cfg,
+		decorate: func(c *Candidate) {
+			c.GuidelineIDs = ids
+			c.AdaptedGuidelines = data.Adapted
+			c.Structure = data.Structure
+		},
 	}
-	cands, err := r.run(ctx, m.deps, m.cfg.Seed, ex, data, calls)
-	if err != nil {
-		return out, err
-	}
-	ids := guideline.IDs(set)
-	for i := range cands {
-		cands[i].GuidelineIDs = ids
-		cands[i].AdaptedGuidelines = data.Adapted
-		cands[i].Structure = data.Structure
-	}
-	share, err := m.filter.Apply(ctx, ex, cands, "cap/"+RoundMain, out.Calls)
-	out.Candidates, out.Agreement = cands, share
+	cands, share, err := r.run(ctx, m.deps, ex, data, calls)
+	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
+	out.StoppedEarly = err == nil && len(cands) < r.n
 	return out, err
 }
 
@@ -123,8 +122,7 @@ func (m *selfDiscover) step(ctx context.Context, ex task.Example, stage, tmpl st
 	if err != nil {
 		return "", "", err
 	}
-	calls.add(stage, 1)
-	resp, err := m.deps.Sample(ctx, text, m.sampling(), 1, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
+	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(stage), 1, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
 	if err != nil {
 		return "", "", fmt.Errorf("%s: %w", stage, err)
 	}
@@ -137,6 +135,6 @@ func (m *selfDiscover) step(ctx context.Context, ex task.Example, stage, tmpl st
 	return strings.TrimSpace(resp.Choices[0].Text), "", nil
 }
 
-func (m *selfDiscover) sampling() Sampling {
-	return Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens}
+func (m *selfDiscover) sampling(stage string) Sampling {
+	return Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.stageTokens(stage)}
 }

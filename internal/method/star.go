@@ -46,33 +46,28 @@ func (m *star) Name() string { return "star" }
 // kept path.
 func (m *star) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
 	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := &counter{m: out.Calls}
+	calls := newCounter(&out)
+	defer func() { out.Usage = calls.total() }()
 	main := sampleRound{
 		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplSTaRSample,
-		sampling: Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
-		n:        m.cfg.Samples,
+		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
+		adaptive: true, filter: m.filter, cfg: m.cfg,
 	}
-	cands, err := main.run(ctx, m.deps, m.cfg.Seed, ex, promptData(ex), calls)
-	if err != nil {
-		return out, err
-	}
-	share, err := m.filter.Apply(ctx, ex, cands, "cap/"+RoundMain, out.Calls)
-	out.Candidates, out.Agreement = cands, share
+	cands, share, err := main.run(ctx, m.deps, ex, promptData(ex), calls)
+	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
+	out.StoppedEarly = err == nil && len(cands) < main.n
 	if err != nil || !m.cfg.Hint || ex.Answer == "" || len(out.Kept()) > 0 {
 		return out, err
 	}
 	rat := sampleRound{
 		method: m.Name(), round: RoundRationalize, stage: RoundRationalize, tmpl: tmplSTaRRationalize,
-		sampling: Sampling{Temperature: m.cfg.HintTemperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.MaxTokens},
-		n:        m.cfg.HintSelectSamples, first: len(cands), hinted: true,
+		sampling: pathSampling(m.cfg, m.cfg.HintTemperature), n: m.cfg.HintSelectSamples,
+		first: m.cfg.Samples, hinted: true, filter: m.filter, cfg: m.cfg,
 	}
 	data := promptData(ex)
 	data.Hint = ex.Answer
-	rcands, err := rat.run(ctx, m.deps, m.cfg.Seed, ex, data, calls)
-	if err != nil {
-		return out, err
-	}
-	_, err = m.filter.Apply(ctx, ex, rcands, "cap/"+RoundRationalize, out.Calls)
+	rcands, _, err := rat.run(ctx, m.deps, ex, data, calls)
 	out.Candidates = append(out.Candidates, rcands...)
+	out.Usage = calls.total()
 	return out, err
 }

@@ -68,12 +68,16 @@ func Check(c *Candidate, spec answer.Spec, label string, maxPathTokens int) {
 	default:
 		c.Verdict = VerdictWrong
 	}
+	tooLong := maxPathTokens > 0 && c.CompletionTokens > int64(maxPathTokens)
 	switch {
+	case c.FinishReason == finishReasonTooLong && tooLong:
+		// Cut at max_path_tokens+1: it would have been too long anyway.
+		c.Reason = ReasonTooLong
 	case c.FinishReason == finishReasonTooLong:
 		c.Reason = ReasonTruncated
 	case c.Verdict == VerdictNoAnswer:
 		c.Reason = ReasonNoAnswer
-	case maxPathTokens > 0 && c.CompletionTokens > int64(maxPathTokens):
+	case tooLong:
 		c.Reason = ReasonTooLong
 	case c.Verdict == VerdictUnchecked:
 		c.Reason = ReasonNoLabel

@@ -32,11 +32,13 @@ func (scriptedMethod) Synthesize(_ context.Context, ex task.Example) (method.Out
 		wrong.GuidelineIDs = []string{"analogy"}
 		wrong.Path = "1. 3 + 4 = 8.\n\\boxed{8}"
 		wrong.Extracted, wrong.Label, wrong.Verdict, wrong.Reason = "8", "7", method.VerdictWrong, method.ReasonWrongAnswer
-		return method.Outcome{Example: ex, Candidates: []method.Candidate{kept, wrong}, Calls: map[string]int{"select": 2, "path": 2}}, nil
+		return method.Outcome{Example: ex, Candidates: []method.Candidate{kept, wrong}, Calls: map[string]int{"select": 2, "path": 2},
+			Usage: method.Usage{Requests: 3, Samples: 4, PromptTokens: 400, CompletionTokens: 90}, StoppedEarly: true}, nil
 	}
 	failed := base
 	failed.Verdict, failed.Reason = method.VerdictUnchecked, method.StageFailed("select", "no guideline number in reply")
-	return method.Outcome{Example: ex, Candidates: []method.Candidate{failed}, Calls: map[string]int{"select": 1}}, nil
+	return method.Outcome{Example: ex, Candidates: []method.Candidate{failed}, Calls: map[string]int{"select": 1},
+		Usage: method.Usage{Requests: 1, Samples: 1, PromptTokens: 120, CompletionTokens: 5}}, nil
 }
 
 // TestGoldenOutputs pins the shape of the three output files.

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/method"
@@ -24,6 +25,12 @@ type Manifest struct {
 	// PromptHashes maps each prompt template to the SHA-256 of its text.
 	PromptHashes map[string]string `json:"prompt_hashes"`
 	Counts       Counts            `json:"counts"`
+	// Cost is what the run's questions cost, as the server reported it.
+	Cost Cost `json:"cost"`
+	// Diversity describes the kept paths.
+	Diversity Diversity `json:"diversity"`
+	// GuidelineYield counts, per guideline id, the candidates made with it.
+	GuidelineYield map[string]*Yield `json:"guideline_yield"`
 	// QuestionsWithoutPath lists, in input order, the questions with no kept path.
 	QuestionsWithoutPath []string `json:"questions_without_path"`
 	// Run holds what changes from run to run: timing and usage.
@@ -54,6 +61,123 @@ type Counts struct {
 type RunInfo struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	Usage       Usage   `json:"usage"`
+}
+
+// Cost is a run's cost: totals over its questions and the same divided by
+// the questions and by the kept paths. Samples replayed from the run store
+// count what they cost when they were generated, so that a resumed run
+// reports what the whole run cost; RunInfo.Usage says what this invocation
+// sent.
+type Cost struct {
+	method.Usage
+	// Tokens is PromptTokens + CompletionTokens.
+	Tokens int64 `json:"tokens"`
+	// PerQuestion and PerKeptPath divide the totals (nil with no question
+	// or no kept path).
+	PerQuestion *UnitCost `json:"per_question"`
+	PerKeptPath *UnitCost `json:"per_kept_path"`
+	// StoppedEarly counts questions the adaptive budget stopped before their
+	// last main-round chain.
+	StoppedEarly int `json:"questions_stopped_early"`
+}
+
+// UnitCost is a Cost divided by a count.
+type UnitCost struct {
+	Requests         float64 `json:"requests"`
+	Samples          float64 `json:"samples"`
+	PromptTokens     float64 `json:"prompt_tokens"`
+	CompletionTokens float64 `json:"completion_tokens"`
+	Tokens           float64 `json:"tokens"`
+}
+
+func (c Cost) per(n int) *UnitCost {
+	if n == 0 {
+		return nil
+	}
+	d := float64(n)
+	return &UnitCost{
+		Requests: float64(c.Requests) / d, Samples: float64(c.Samples) / d,
+		PromptTokens: float64(c.PromptTokens) / d, CompletionTokens: float64(c.CompletionTokens) / d,
+		Tokens: float64(c.Tokens) / d,
+	}
+}
+
+// Diversity describes the kept paths of a run, per question.
+type Diversity struct {
+	// GuidelineSets is the number of distinct guideline sets (as sorted id
+	// lists) among each question's kept paths, summed over questions.
+	GuidelineSets int `json:"kept_guideline_sets"`
+	// GuidelineSetsPerQuestion is GuidelineSets over the questions with a
+	// kept path (nil with none).
+	GuidelineSetsPerQuestion *float64 `json:"kept_guideline_sets_per_question"`
+	// MeanPairwiseSimilarity is the mean, over questions with two or more
+	// kept paths, of the mean estimated Jaccard similarity of the word
+	// 3-shingles of every pair of their kept paths, as near-duplicate
+	// removal measures it (lower: more varied; nil with no such question).
+	MeanPairwiseSimilarity *float64 `json:"mean_pairwise_similarity"`
+	// MultiPathQuestions is the number of questions with two or more kept paths.
+	MultiPathQuestions int `json:"multi_path_questions"`
+
+	simSum float64
+}
+
+// Yield counts the candidates of one guideline: made with it (attempted),
+// with a correct final answer, and kept.
+type Yield struct {
+	Attempted int `json:"attempted"`
+	Correct   int `json:"correct"`
+	Kept      int `json:"kept"`
+}
+
+// add adds one question's outcome to the cost, diversity and yield.
+func (m *Manifest) add(o method.Outcome) {
+	m.Counts.add(o)
+	m.Cost.Usage.Add(o.Usage)
+	m.Cost.Tokens = m.Cost.PromptTokens + m.Cost.CompletionTokens
+	m.Cost.PerQuestion = m.Cost.per(m.Counts.Questions)
+	m.Cost.PerKeptPath = m.Cost.per(m.Counts.Kept)
+	if o.StoppedEarly {
+		m.Cost.StoppedEarly++
+	}
+	if m.GuidelineYield == nil {
+		m.GuidelineYield = map[string]*Yield{}
+	}
+	var kept []string
+	sets := map[string]bool{}
+	for _, c := range o.Candidates {
+		for _, id := range c.GuidelineIDs {
+			y := m.GuidelineYield[id]
+			if y == nil {
+				y = &Yield{}
+				m.GuidelineYield[id] = y
+			}
+			y.Attempted++
+			if c.Verdict == method.VerdictCorrect {
+				y.Correct++
+			}
+			if c.Kept {
+				y.Kept++
+			}
+		}
+		if c.Kept {
+			kept = append(kept, c.Path)
+			ids := slices.Clone(c.GuidelineIDs)
+			slices.Sort(ids)
+			sets[strings.Join(ids, "\x00")] = true
+		}
+	}
+	d := &m.Diversity
+	d.GuidelineSets += len(sets)
+	if m.Counts.QuestionsWithPath > 0 {
+		v := float64(d.GuidelineSets) / float64(m.Counts.QuestionsWithPath)
+		d.GuidelineSetsPerQuestion = &v
+	}
+	if sim, ok := method.MeanPairwiseSimilarity(kept); ok {
+		d.MultiPathQuestions++
+		d.simSum += sim
+		v := d.simSum / float64(d.MultiPathQuestions)
+		d.MeanPairwiseSimilarity = &v
+	}
 }
 
 func (c *Counts) add(o method.Outcome) {

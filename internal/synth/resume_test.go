@@ -33,9 +33,21 @@ func (c *cancelAfter) Complete(ctx context.Context, req llm.Request) (*llm.Respo
 // store, and expects the outputs of an uninterrupted run, with the first
 // run's samples replayed rather than asked again.
 func TestResumeFromStore(t *testing.T) {
+	for _, tc := range []struct {
+		budget string
+		killAt int64
+	}{{method.BudgetPaper, 300}, {method.BudgetAdaptive, 120}} {
+		t.Run(tc.budget, func(t *testing.T) {
+			cfg := method.DefaultConfig()
+			cfg.Budget = tc.budget
+			testResume(t, cfg, tc.killAt)
+		})
+	}
+}
+
+func testResume(t *testing.T, cfg method.Config, killAt int64) {
 	exs := toyExamples(6)
-	cfg := method.DefaultConfig()
-	sim := simserver.Config{Seed: 11, Accuracy: 0.4}
+	sim := simserver.Config{Seed: 11, Accuracy: 0.6}
 
 	// Reference: one uninterrupted run.
 	refClient, _ := simClient(t, sim, exs)
@@ -55,7 +67,7 @@ func TestResumeFromStore(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	killer := &cancelAfter{inner: client, n: 300, cancel: cancel}
+	killer := &cancelAfter{inner: client, n: killAt, cancel: cancel}
 	if _, err := runReGenesis(t, ctx, store.NewCachedCompleter(st, killer), exs, cfg, dir); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v, want context.Canceled", err)
 	}
@@ -89,5 +101,8 @@ func TestResumeFromStore(t *testing.T) {
 	}
 	if man.Counts.Questions != len(exs) {
 		t.Errorf("resumed manifest counts %d questions", man.Counts.Questions)
+	}
+	if cfg.Budget == method.BudgetAdaptive && man.Cost.StoppedEarly == 0 {
+		t.Error("no question stopped early under the adaptive budget: the test needs some")
 	}
 }

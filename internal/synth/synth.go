@@ -109,6 +109,7 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	m.Method = opt.Method.Name()
 	m.Counts = Counts{Calls: map[string]int{}, Verdicts: map[string]int{}, Dropped: map[string]int{}}
 	m.QuestionsWithoutPath = []string{}
+	m.GuidelineYield = map[string]*Yield{}
 	var firstErr error
 	pending := make(map[int]method.Outcome)
 	next := 0
@@ -134,7 +135,7 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 				cancel()
 				break
 			}
-			m.Counts.add(o)
+			m.add(o)
 			if len(o.Kept()) == 0 {
 				m.QuestionsWithoutPath = append(m.QuestionsWithoutPath, o.Example.ID)
 			}

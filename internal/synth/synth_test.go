@@ -187,19 +187,25 @@ func TestReGenesisEndToEnd(t *testing.T) {
 
 func TestByteIdenticalRuns(t *testing.T) {
 	exs := toyExamples(5)
-	var outs [2]map[string][]byte
-	for i := range outs {
-		c, _ := simClient(t, simserver.Config{Seed: 3, Accuracy: 0.4}, exs)
-		dir := t.TempDir()
-		if _, err := runReGenesis(t, context.Background(), c, exs, method.DefaultConfig(), dir); err != nil {
-			t.Fatal(err)
-		}
-		outs[i] = readOutputs(t, dir)
-	}
-	for name, a := range outs[0] {
-		if !bytes.Equal(a, outs[1][name]) {
-			t.Errorf("%s differs between two runs", name)
-		}
+	for _, budget := range []string{method.BudgetPaper, method.BudgetAdaptive} {
+		t.Run(budget, func(t *testing.T) {
+			cfg := method.DefaultConfig()
+			cfg.Budget = budget
+			var outs [2]map[string][]byte
+			for i := range outs {
+				c, _ := simClient(t, simserver.Config{Seed: 3, Accuracy: 0.6}, exs)
+				dir := t.TempDir()
+				if _, err := runReGenesis(t, context.Background(), c, exs, cfg, dir); err != nil {
+					t.Fatal(err)
+				}
+				outs[i] = readOutputs(t, dir)
+			}
+			for name, a := range outs[0] {
+				if !bytes.Equal(a, outs[1][name]) {
+					t.Errorf("%s differs between two runs", name)
+				}
+			}
+		})
 	}
 }
 
