@@ -80,9 +80,14 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs.IntVar(&o.concurrency, "concurrency", 0, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
+	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if err := o.check(cmd.Flags()); err != nil {
+			return err
+		}
+		part, err := sf.spec()
+		if err != nil {
 			return err
 		}
 		reg, err := tf.registry()
@@ -93,6 +98,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
+
 		set, err := prompts.Load(o.prompts)
 		if err != nil {
 			return err
@@ -110,8 +116,12 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		}
 		defer session.Close()
 
+		label := "eval " + session.Model
+		if part.Sharded() {
+			total, label = 0, label+" shard "+part.String() // its size is known at its end
+		}
 		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
-			Label: "eval " + session.Model,
+			Label: label,
 			Total: total,
 			Stats: session.Progress,
 		})
@@ -130,6 +140,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			Seed:         o.seed,
 			Concurrency:  cmp.Or(o.concurrency, session.Capacity),
 			OutDir:       o.out,
+			Shard:        part,
 			Meta:         evalMeta(cmd, set),
 			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
 		})

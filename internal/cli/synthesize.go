@@ -101,6 +101,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
 	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
 	configFlags(fs, &fromFlags)
+	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("task")
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) (err error) {
@@ -109,6 +110,10 @@ resumes; a finished run replays to byte-identical outputs.`,
 			return fmt.Errorf("unknown method %q (known: %s)", o.method, strings.Join(method.Names(), ", "))
 		}
 		cfg, err := o.config(fs, fromFlags)
+		if err != nil {
+			return err
+		}
+		part, err := sf.spec()
 		if err != nil {
 			return err
 		}
@@ -144,8 +149,12 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if o.limit > 0 && (total == 0 || o.limit < total) {
 			total = o.limit
 		}
+		label := fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split)
+		if part.Sharded() {
+			total, label = 0, label+" shard "+part.String() // its size is known at its end
+		}
 		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
-			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
+			Label: label,
 			Total: int64(total),
 			Stats: sess.Progress,
 			Kept:  true,
@@ -166,6 +175,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 			Prompts:  set,
 			OutDir:   o.out,
 			InFlight: inFlight,
+			Shard:    part,
 			Manifest: synth.Manifest{
 				Version:      Version,
 				Command:      commandLine(cmd),

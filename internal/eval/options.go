@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -79,6 +80,10 @@ type Options struct {
 	// Meta is copied into results.json as "config" (command, prompt
 	// hashes, program version: whatever the caller wants recorded).
 	Meta map[string]any
+	// Shard, when set, evaluates only the questions of that shard (by the
+	// hash of the task name and question id); Limit still counts the whole
+	// input's questions, so every shard sees the same input.
+	Shard shard.Spec
 	// OnPrediction, when set, is called once per question, in output order,
 	// from a single goroutine, after its line is written.
 	OnPrediction func(*Prediction)

@@ -4,6 +4,7 @@
 package synth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -22,7 +24,11 @@ const (
 	SFTFile        = "sft.jsonl"
 	CandidatesFile = "candidates.jsonl"
 	ManifestFile   = "manifest.json"
-	partialSuffix  = ".partial"
+	// IndexFile has one IndexRecord per question, in output order: where
+	// the question stood in the input and what it wrote, which is what
+	// regenesis merge needs to put shards back in input order.
+	IndexFile     = "synth-index.jsonl"
+	partialSuffix = ".partial"
 )
 
 // DefaultInFlight is the number of questions in flight when Options.InFlight
@@ -52,6 +58,10 @@ type Options struct {
 	Manifest Manifest
 	// Usage, when set, reports the token usage for the manifest.
 	Usage func() Usage
+	// Shard, when set, synthesizes only the questions of that shard (by the
+	// hash of Manifest.Task, or each example's task, and the question id);
+	// the manifest records it and the whole input's size.
+	Shard shard.Spec
 	// OnWritten, when set, is called after each question is written, in
 	// input order, from one goroutine.
 	OnWritten func(o method.Outcome, c Counts)
@@ -69,9 +79,10 @@ func InFlightFor(concurrency, perQuestion int) int {
 }
 
 type result struct {
-	seq int
-	out method.Outcome
-	err error
+	seq   int
+	index int // position in the whole input
+	out   method.Outcome
+	err   error
 }
 
 // Run synthesizes every example and writes the outputs. Files are written
@@ -103,15 +114,13 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	defer cancel()
 	results := make(chan result, opt.Window)
 	window := make(chan struct{}, opt.Window)
-	go produce(ctx, opt, window, results)
+	var inputs int // set by produce before it closes results
+	go produce(ctx, opt, window, results, &inputs)
 
 	m := opt.Manifest
-	m.Method = opt.Method.Name()
-	m.Counts = Counts{Calls: map[string]int{}, Verdicts: map[string]int{}, Dropped: map[string]int{}}
-	m.QuestionsWithoutPath = []string{}
-	m.GuidelineYield = map[string]*Yield{}
+	m.Begin(opt.Method.Name())
 	var firstErr error
-	pending := make(map[int]method.Outcome)
+	pending := make(map[int]result)
 	next := 0
 	for r := range results {
 		if firstErr != nil {
@@ -122,23 +131,21 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 			cancel()
 			continue
 		}
-		pending[r.seq] = r.out
+		pending[r.seq] = r
 		for {
-			o, ok := pending[next]
+			p, ok := pending[next]
 			if !ok {
 				break
 			}
 			delete(pending, next)
 			next++
-			if err := w.write(o); err != nil {
+			o := p.out
+			if err := w.write(o, p.index); err != nil {
 				firstErr = err
 				cancel()
 				break
 			}
-			m.add(o)
-			if len(o.Kept()) == 0 {
-				m.QuestionsWithoutPath = append(m.QuestionsWithoutPath, o.Example.ID)
-			}
+			m.Record(o)
 			<-window
 			if opt.OnWritten != nil {
 				opt.OnWritten(o, m.Counts)
@@ -150,6 +157,9 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	}
 	if err := w.commit(); err != nil {
 		return nil, err
+	}
+	if opt.Shard.Sharded() {
+		m.Shard = &shard.Info{Index: opt.Shard.Index, Count: opt.Shard.Count, InputQuestions: inputs}
 	}
 	m.Run.WallSeconds = time.Since(start).Seconds()
 	if opt.Usage != nil {
@@ -163,19 +173,26 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 
 // produce reads the examples and starts one worker per example, holding a
 // window slot (released by the writer) and an in-flight slot (released when
-// the worker finishes). It closes results when every worker is done.
-func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result) {
+// the worker finishes). Examples of other shards are skipped. It sets
+// *inputs to the number of examples read, then closes results when every
+// worker is done.
+func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result, inputs *int) {
 	inFlight := make(chan struct{}, opt.InFlight)
 	var workers sync.WaitGroup
 	defer func() {
 		workers.Wait()
 		close(results)
 	}()
-	seq := 0
+	seq, index := 0, 0
+	defer func() { *inputs = index }()
 	for ex, err := range opt.Examples {
 		if err != nil {
-			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", seq+1, err)}
+			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", index+1, err)}
 			return
+		}
+		index++
+		if !opt.Shard.Owns(cmp.Or(opt.Manifest.Task, ex.Task), ex.ID) {
+			continue
 		}
 		select {
 		case window <- struct{}{}:
@@ -189,14 +206,14 @@ func produce(ctx context.Context, opt Options, window chan struct{}, results cha
 			results <- result{seq: seq, err: ctx.Err()}
 			return
 		}
-		n := seq
+		n, at := seq, index-1
 		workers.Go(func() {
 			out, err := opt.Method.Synthesize(ctx, ex)
 			<-inFlight
 			if err != nil {
 				err = fmt.Errorf("synth: question %s: %w", ex.ID, err)
 			}
-			results <- result{seq: n, out: out, err: err}
+			results <- result{seq: n, index: at, out: out, err: err}
 		})
 		seq++
 	}

@@ -24,6 +24,21 @@ type SFTRecord struct {
 	Hinted       bool          `json:"hinted"`
 }
 
+// IndexRecord is one line of synth-index.jsonl: a question's position in
+// the whole input (every shard's), its id, how many lines it wrote to
+// candidates.jsonl and sft.jsonl, and what the manifest counts of it beyond
+// its candidates.
+type IndexRecord struct {
+	Index        int            `json:"index"`
+	Task         string         `json:"task"`
+	ID           string         `json:"id"`
+	Candidates   int            `json:"candidates"`
+	SFT          int            `json:"sft"`
+	Calls        map[string]int `json:"calls"`
+	Usage        method.Usage   `json:"usage"`
+	StoppedEarly bool           `json:"stopped_early,omitempty"`
+}
+
 // outFile is one output written as NAME.partial and renamed on commit.
 type outFile struct {
 	f    *os.File
@@ -54,13 +69,13 @@ func (o *outFile) commit() error {
 	return nil
 }
 
-// writer writes sft.jsonl and candidates.jsonl.
+// writer writes sft.jsonl, candidates.jsonl and synth-index.jsonl.
 type writer struct {
-	prompts   *prompts.Set
-	sft, cand *outFile
-	line      bytes.Buffer
-	enc       *json.Encoder
-	done      bool
+	prompts          *prompts.Set
+	sft, cand, index *outFile
+	line             bytes.Buffer
+	enc              *json.Encoder
+	done             bool
 }
 
 func newWriter(dir string, p *prompts.Set) (*writer, error) {
@@ -73,15 +88,23 @@ func newWriter(dir string, p *prompts.Set) (*writer, error) {
 		sft.f.Close()
 		return nil, err
 	}
-	w := &writer{prompts: p, sft: sft, cand: cand}
+	index, err := createOut(dir, IndexFile)
+	if err != nil {
+		sft.f.Close()
+		cand.f.Close()
+		return nil, err
+	}
+	w := &writer{prompts: p, sft: sft, cand: cand, index: index}
 	w.enc = json.NewEncoder(&w.line)
 	w.enc.SetEscapeHTML(false)
 	return w, nil
 }
 
-// write appends one question's kept paths and candidates.
-func (w *writer) write(o method.Outcome) error {
+// write appends one question's kept paths, candidates and index record
+// (index: its position in the whole input).
+func (w *writer) write(o method.Outcome, index int) error {
 	var user string
+	sft := 0
 	for _, c := range o.Candidates {
 		if !c.Kept {
 			continue
@@ -108,13 +131,21 @@ func (w *writer) write(o method.Outcome) error {
 		if err := w.encode(w.sft, rec); err != nil {
 			return err
 		}
+		sft++
 	}
 	for _, c := range o.Candidates {
 		if err := w.encode(w.cand, c); err != nil {
 			return err
 		}
 	}
-	return nil
+	calls := o.Calls
+	if calls == nil {
+		calls = map[string]int{}
+	}
+	return w.encode(w.index, IndexRecord{
+		Index: index, Task: o.Example.Task, ID: o.Example.ID, Candidates: len(o.Candidates), SFT: sft,
+		Calls: calls, Usage: o.Usage, StoppedEarly: o.StoppedEarly,
+	})
 }
 
 func (w *writer) encode(o *outFile, v any) error {
@@ -131,7 +162,7 @@ func (w *writer) encode(o *outFile, v any) error {
 // commit flushes both files and renames them into place.
 func (w *writer) commit() error {
 	w.done = true
-	return errors.Join(w.sft.commit(), w.cand.commit())
+	return errors.Join(w.sft.commit(), w.cand.commit(), w.index.commit())
 }
 
 // abort flushes and closes the partial files of an unfinished run, so that
@@ -140,7 +171,7 @@ func (w *writer) abort() {
 	if w.done {
 		return
 	}
-	for _, o := range []*outFile{w.sft, w.cand} {
+	for _, o := range []*outFile{w.sft, w.cand, w.index} {
 		o.buf.Flush()
 		o.f.Close()
 	}
