@@ -48,6 +48,7 @@ models in-domain and out-of-domain, and reports the comparison.`,
 		newEvalCmd(),
 		newScoreCmd(),
 		newSynthesizeCmd(),
+		newMergeCmd(),
 	)
 	return root
 }

@@ -191,3 +191,7 @@ func writeJSONFile(dir, name string, v any) error {
 	}
 	return nil
 }
+
+// WriteManifest writes m to dir/manifest.json as Run does (regenesis merge
+// writes the merged manifest with it).
+func WriteManifest(dir string, m *Manifest) error { return writeJSONFile(dir, ManifestFile, m) }
