@@ -321,6 +321,10 @@ func (c *Client) health(ep *endpoint, res result) {
 	}
 }
 
+// UsableServers is the number of servers the client sends work to: those
+// that passed Probe (all of them without a probe).
+func (c *Client) UsableServers() int { return c.usable() }
+
 // usable is the number of endpoints that passed the probe (all of them
 // without a probe).
 func (c *Client) usable() int {
