@@ -212,7 +212,14 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64, fi
 		if attempt >= c.opts.MaxRetries {
 			return nil, Usage{}, fmt.Errorf("llm: giving up after %d attempts: %w", attempt+1, res.err)
 		}
-		delay := backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		// The backoff grows with the attempts only while the server is
+		// down; a fault among successes (the server answers everyone else)
+		// is retried after a short jitter of at most a tenth of
+		// BackoffBase, so that no request sits out seconds for nothing.
+		delay := backoff(0, c.opts.BackoffBase/10, c.opts.BackoffBase/10)
+		if ep.down.Load() {
+			delay = backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		}
 		if res.retryAfter > 0 {
 			delay = res.retryAfter
 		}
