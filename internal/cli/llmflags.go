@@ -68,7 +68,15 @@ type llmSession struct {
 	// (--server-concurrency times the number of servers): what a command
 	// sizes its work in flight by to keep them saturated.
 	Capacity int
+	// Ready is how many requests a command with one request per work item
+	// (eval) keeps ready: readyFactor times Capacity, so that the requests
+	// waiting out a retry (a Retry-After, a short backoff) do not leave a
+	// server slot idle.
+	Ready int
 }
+
+// readyFactor is how many requests per server slot a command keeps ready.
+const readyFactor = 4
 
 // open creates the client and opens the run store, at --store or else at
 // defaultStorePath. The caller closes the session.
@@ -146,6 +154,7 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Store:     st,
 		Model:     f.model,
 		Capacity:  f.concurrency * client.UsableServers(),
+		Ready:     readyFactor * f.concurrency * client.UsableServers(),
 	}, nil
 }
 

@@ -10,7 +10,7 @@ import (
 const (
 	DefaultConcurrency  = 64
 	DefaultTimeout      = 10 * time.Minute
-	DefaultMaxRetries   = 8
+	DefaultMaxRetries   = 20
 	DefaultBackoffBase  = 500 * time.Millisecond
 	DefaultBackoffMax   = 30 * time.Second
 	DefaultRestAfter    = 8
