@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite" // the run store's driver, to change a row
 
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -344,5 +347,77 @@ func checkGaveUp(t *testing.T, code int, stderr string, took, limit time.Duratio
 	}
 	if n := strings.Count(stderr, "server failing"); n > 1 {
 		t.Errorf("the cause was logged %d times, want once:\n%s", n, stderr)
+	}
+}
+
+// TestCorruptStoreRow changes one stored reply in a finished run's store:
+// the re-run stops naming the row and --repair; with --repair it requests
+// that sample again and the outputs equal the original run's.
+func TestCorruptStoreRow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	srv, err := simserver.Start(simserver.Config{Seed: 2}, gsm8kKey(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "run")
+	args := synthArgs(srv.BaseURL, srv.Model(), 2, 8, out)
+	if code, stderr, _ := runBinary(t, bin, args...); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, stderr)
+	}
+	original := readOutputs(t, out)
+
+	// Change a digit of one stored reply, as a bad disk or a stray edit would.
+	db, err := sql.Open("sqlite", filepath.Join(out, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key []byte
+	var text string
+	if err := db.QueryRow(`SELECT key, text FROM samples WHERE text GLOB '*[0-9]*' ORDER BY key LIMIT 1`).Scan(&key, &text); err != nil {
+		t.Fatal(err)
+	}
+	i := strings.IndexAny(text, "0123456789")
+	changed := text[:i] + string('0'+(text[i]-'0'+1)%10) + text[i+1:]
+	if _, err := db.Exec(`UPDATE samples SET text = ? WHERE key = ?`, changed, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	before := srv.Stats().Succeeded
+	code, stderr, _ := runBinary(t, bin, args...)
+	if code == 0 {
+		t.Fatal("a run over a corrupt store row exited 0")
+	}
+	for _, want := range []string{fmt.Sprintf("key=%x", key), "does not match its checksum", "--repair"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for name, b := range readOutputs(t, out) {
+		if !bytes.Equal(b, original[name]) {
+			t.Errorf("the failed re-run changed %s", name)
+		}
+	}
+
+	code, stderr, _ = runBinary(t, bin, append(args, "--repair")...)
+	if code != 0 {
+		t.Fatalf("--repair: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "dropped a sample that failed its checksum") {
+		t.Errorf("--repair did not say what it dropped:\n%s", stderr)
+	}
+	if n := srv.Stats().Succeeded - before; n != 1 {
+		t.Errorf("--repair sent %d requests, want 1 (the dropped sample)", n)
+	}
+	for name, b := range readOutputs(t, out) {
+		if !bytes.Equal(b, original[name]) {
+			t.Errorf("%s after --repair differs from the original run", name)
+		}
 	}
 }
