@@ -44,7 +44,11 @@ type Options struct {
 	// DefaultMaxRetries, a negative value disables retries.
 	MaxRetries int
 	// BackoffBase and BackoffMax shape the exponential backoff with full
-	// jitter: attempt k waits a random time in [0, min(BackoffMax, BackoffBase*2^k)).
+	// jitter that a request waits after failed attempt k while its server
+	// is down (resting): a random time in [0, min(BackoffMax, BackoffBase*2^k)).
+	// While the server answers other requests, a failed attempt is retried
+	// after a random time in [0, BackoffBase/10) (or the server's
+	// Retry-After), so that a few faults among many successes cost little.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 	// RestAfter is how many consecutive failed attempts (with no success
