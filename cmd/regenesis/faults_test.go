@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -89,10 +91,77 @@ func closedBaseURL(t *testing.T) string {
 // every request sent again, however often.
 func resent(st simserver.Stats) int64 { return st.Succeeded - int64(st.DistinctBodies) }
 
+// recorder passes requests to the simulated model and records, for every
+// request body answered with 200, the run that first got an answer to it
+// and how many answers it got.
+type recorder struct {
+	sim      http.Handler
+	run      atomic.Int32 // the run now going, set by the test
+	answered atomic.Int64
+	active   atomic.Int64 // requests being handled
+	mu       sync.Mutex
+	first    map[[32]byte]int32
+	count    map[[32]byte]int
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		r.sim.ServeHTTP(w, req)
+		return
+	}
+	r.active.Add(1)
+	defer r.active.Add(-1)
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	r.sim.ServeHTTP(sw, req)
+	if sw.status != http.StatusOK {
+		return
+	}
+	h := sha256.Sum256(body)
+	r.mu.Lock()
+	if _, ok := r.first[h]; !ok {
+		r.first[h] = r.run.Load()
+	}
+	r.count[h]++
+	r.mu.Unlock()
+	r.answered.Add(1)
+}
+
+// resentAfter counts, per run, the bodies first answered in that run and
+// answered again later: the requests that were in flight (answered but
+// not yet committed) when that run was killed, and were sent again.
+func (r *recorder) resentAfter() map[int32]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[int32]int{}
+	for h, run := range r.first {
+		if r.count[h] > 1 {
+			out[run]++
+		}
+	}
+	return out
+}
+
 // TestKillBoundUnderLoad SIGKILLs synthesis runs under load several times
-// at different points, resuming in between, and checks after each restart
-// that at most --server-concurrency requests were sent again: a response
-// that arrived is committed before its server slot takes another request.
+// at different points, resuming in between, and checks that after each
+// kill at most --server-concurrency of the requests answered before it
+// were sent again: a response that arrived is committed before its server
+// slot takes another request.
 func TestKillBoundUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it under load")
@@ -108,16 +177,15 @@ func TestKillBoundUnderLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("server-concurrency=%d", tt.concurrency), func(t *testing.T) {
-			srv, err := simserver.Start(simserver.Config{Seed: 11, Latency: simserver.Latency{Fixed: 15 * time.Millisecond, Jitter: 10 * time.Millisecond}},
+			sim := simserver.New(simserver.Config{Seed: 11, Latency: simserver.Latency{Fixed: 15 * time.Millisecond, Jitter: 10 * time.Millisecond}},
 				gsm8kKey(t, tt.questions))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
+			rec := &recorder{sim: sim, first: map[[32]byte]int32{}, count: map[[32]byte]int{}}
+			ts := httptest.NewServer(rec)
+			defer ts.Close()
 			out := filepath.Join(t.TempDir(), "run")
-			args := synthArgs(srv.BaseURL, srv.Model(), tt.questions, tt.concurrency, out)
-			prev := resent(srv.Stats())
+			args := synthArgs(ts.URL+"/v1", sim.Model(), tt.questions, tt.concurrency, out)
 			for i, at := range tt.kills {
+				rec.run.Store(int32(i + 1))
 				cmd := exec.Command(bin, args...)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
@@ -125,8 +193,8 @@ func TestKillBoundUnderLoad(t *testing.T) {
 					t.Fatal(err)
 				}
 				deadline := time.Now().Add(30 * time.Second)
-				for srv.Stats().Succeeded < at {
-					if time.Now().After(deadline) || cmd.ProcessState != nil {
+				for rec.answered.Load() < at {
+					if time.Now().After(deadline) {
 						_ = cmd.Process.Kill()
 						_ = cmd.Wait()
 						t.Fatalf("run %d made no progress to %d answers; stderr:\n%s", i+1, at, stderr.String())
@@ -140,24 +208,28 @@ func TestKillBoundUnderLoad(t *testing.T) {
 				if _, err := os.Stat(filepath.Join(out, "sft.jsonl")); err == nil {
 					t.Fatalf("run %d finished before the kill at %d answers", i+1, at)
 				}
-				if i > 0 {
-					// What this run sent again is what was in flight at the previous kill.
-					now := resent(srv.Stats())
-					if d := now - prev; d > int64(tt.concurrency) {
-						t.Errorf("after kill %d: %d requests sent again, at most %d were in flight", i, d, tt.concurrency)
-					}
-					t.Logf("after kill %d: %d sent again", i, now-prev)
-					prev = now
+				// Let the server finish (or drop) what the killed run had
+				// in flight, so that it is counted in this run.
+				for wait := time.Now().Add(10 * time.Second); rec.active.Load() > 0 && time.Now().Before(wait); {
+					time.Sleep(time.Millisecond)
 				}
 			}
+			rec.run.Store(int32(len(tt.kills) + 1))
 			if code, stderr, _ := runBinary(t, bin, args...); code != 0 {
 				t.Fatalf("final resume: exit %d\n%s", code, stderr)
 			}
-			d := resent(srv.Stats()) - prev
-			if d > int64(tt.concurrency) {
-				t.Errorf("after kill %d: %d requests sent again, at most %d were in flight", len(tt.kills), d, tt.concurrency)
+			resent := rec.resentAfter()
+			for k := range len(tt.kills) {
+				n := resent[int32(k+1)]
+				t.Logf("kill %d: %d requests sent again", k+1, n)
+				if n > tt.concurrency {
+					t.Errorf("kill %d: %d requests answered before it were sent again, at most %d were in flight", k+1, n, tt.concurrency)
+				}
 			}
-			t.Logf("after kill %d: %d sent again; %d answers in all", len(tt.kills), d, srv.Stats().Succeeded)
+			if n := resent[int32(len(tt.kills)+1)]; n != 0 {
+				t.Errorf("the final, uninterrupted run sent %d of its own requests twice", n)
+			}
+			t.Logf("%d answers in all", rec.answered.Load())
 		})
 	}
 }
