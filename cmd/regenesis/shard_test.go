@@ -31,7 +31,7 @@ type shardedHarness struct {
 	args func(out string, extra ...string) []string
 }
 
-func newShardedHarness(t *testing.T, latency time.Duration, exs []task.Example, args func(url, out string) []string) *shardedHarness {
+func newShardedHarness(t *testing.T, latency time.Duration, exs []task.Example, args func(url, model, out string) []string) *shardedHarness {
 	t.Helper()
 	srv, err := simserver.Start(simserver.Config{Seed: 7, Latency: simserver.Latency{Fixed: latency}}, simserver.Key(exs...))
 	if err != nil {
@@ -39,7 +39,7 @@ func newShardedHarness(t *testing.T, latency time.Duration, exs []task.Example, 
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	h := &shardedHarness{t: t, bin: buildBinary(t), srv: srv}
-	h.args = func(out string, extra ...string) []string { return append(args(srv.BaseURL, out), extra...) }
+	h.args = func(out string, extra ...string) []string { return append(args(srv.BaseURL, srv.Model(), out), extra...) }
 	return h
 }
 
@@ -255,9 +255,9 @@ func TestShardedSynthesisMerges(t *testing.T) {
 	}
 	const questions = 12
 	exs := firstOf(t, "gsm8k", "train", questions)
-	h := newShardedHarness(t, 2*time.Millisecond, exs, func(url, out string) []string {
+	h := newShardedHarness(t, 2*time.Millisecond, exs, func(url, model, out string) []string {
 		return []string{"synthesize", "--task", "gsm8k", "--split", "train", "--limit", strconv.Itoa(questions),
-			"--model", "simulated", "--base-url", url, "--data-dir", dataDir, "--server-concurrency", "8", "--seed", "3", "--out", out}
+			"--model", model, "--base-url", url, "--data-dir", dataDir, "--server-concurrency", "8", "--seed", "3", "--out", out}
 	})
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole")
@@ -283,9 +283,9 @@ func TestShardedEvalMerges(t *testing.T) {
 	}
 	const perTask = 40
 	exs := append(firstOf(t, "gsm8k", "test", perTask), firstOf(t, "svamp", "test", perTask)...)
-	h := newShardedHarness(t, 10*time.Millisecond, exs, func(url, out string) []string {
+	h := newShardedHarness(t, 10*time.Millisecond, exs, func(url, model, out string) []string {
 		return []string{"eval", "--task", "gsm8k,svamp", "--limit", strconv.Itoa(perTask), "--concurrency", "1",
-			"--model", "simulated", "--base-url", url, "--data-dir", dataDir, "--out", out}
+			"--model", model, "--base-url", url, "--data-dir", dataDir, "--out", out}
 	})
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole")
