@@ -39,7 +39,9 @@ func newShardedHarness(t *testing.T, latency time.Duration, exs []task.Example, 
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	h := &shardedHarness{t: t, bin: buildBinary(t), srv: srv}
-	h.args = func(out string, extra ...string) []string { return append(args(srv.BaseURL, srv.Model(), out), extra...) }
+	h.args = func(out string, extra ...string) []string {
+		return append(args(srv.BaseURL, srv.Model(), out), extra...)
+	}
 	return h
 }
 
@@ -133,7 +135,7 @@ func (h *shardedHarness) runSharded(dir string, biggest int, kill int64) []strin
 // normalized reads a run directory's outputs, with the run-specific
 // fields (docs/SCALING.md) set to fixed values: the manifest's command
 // line --out, its "run" (wall time, this invocation's usage); results'
-// wall_seconds, usage.cached_questions and config.flags.out; each
+// wall_seconds, servers, usage.cached_questions and config.flags.out; each
 // prediction's "cached". The rest is compared byte for byte.
 func normalized(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
@@ -173,6 +175,7 @@ func normalized(t *testing.T, dir string) map[string][]byte {
 				t.Fatal(err)
 			}
 			m["wall_seconds"] = 0
+			delete(m, "servers")
 			m["usage"].(map[string]any)["cached_questions"] = 0
 			m["config"].(map[string]any)["flags"].(map[string]any)["out"] = "OUT"
 			b = reencode(t, m)

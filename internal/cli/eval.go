@@ -141,6 +141,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			Concurrency:  cmp.Or(o.concurrency, session.Ready),
 			OutDir:       o.out,
 			Shard:        part,
+			Servers:      session.Client.Servers,
 			Meta:         evalMeta(cmd, set),
 			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
 		})

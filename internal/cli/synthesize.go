@@ -186,7 +186,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 				Guidelines:   guideline.IDs(pool),
 				PromptHashes: methodHashes(set, o.method),
 			},
-			Usage: meter.Usage,
+			Usage:   meter.Usage,
+			Servers: sess.Client.Servers,
 			OnWritten: func(_ method.Outcome, c synth.Counts) {
 				display.SetKept(int64(c.Kept))
 				display.AddDone(1)

@@ -84,6 +84,9 @@ type Options struct {
 	// hash of the task name and question id); Limit still counts the whole
 	// input's questions, so every shard sees the same input.
 	Shard shard.Spec
+	// Servers, when set, reports what each model server did, for
+	// results.json.
+	Servers func() []llm.ServerStats
 	// OnPrediction, when set, is called once per question, in output order,
 	// from a single goroutine, after its line is written.
 	OnPrediction func(*Prediction)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 )
 
@@ -77,6 +78,9 @@ type Results struct {
 	Usage       Usage                   `json:"usage"`
 	WallSeconds float64                 `json:"wall_seconds"`
 	Config      map[string]any          `json:"config,omitempty"`
+	// Servers is what each model server did for this invocation (merged:
+	// the shards' sums per server), URLs without credentials.
+	Servers []llm.ServerStats `json:"servers,omitempty"`
 	// Shard is set on a shard's results (--shard I/N); merged or unsharded
 	// results have none.
 	Shard *shard.Info `json:"shard,omitempty"`

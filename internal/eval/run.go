@@ -113,6 +113,9 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	if o.Shard.Sharded() {
 		res.Shard = &shard.Info{Index: o.Shard.Index, Count: o.Shard.Count, InputQuestions: inputs}
 	}
+	if o.Servers != nil {
+		res.Servers = o.Servers()
+	}
 	res.finish()
 	res.WallSeconds = time.Since(start).Seconds()
 	if err := writeResults(o.OutDir, res); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -114,8 +115,8 @@ func (c *Client) SetServers(ctx context.Context, urls []string, model string) (F
 }
 
 // ServerStats is what one server did for the client: attempts sent to
-// it, answered and failed, and the tokens of its answers. URL is redacted
-// (no credentials).
+// it, answered and failed, and the tokens of its answers. URL is the
+// chat-completions URL without user name or password.
 type ServerStats struct {
 	URL              string `json:"url"`
 	Requests         int64  `json:"requests"`
@@ -137,13 +138,23 @@ func (c *Client) Servers() []ServerStats {
 	out := make([]ServerStats, 0, len(eps))
 	for _, ep := range eps {
 		out = append(out, ServerStats{
-			URL: ep.name, Requests: ep.attempts.Load(), Answered: ep.answered.Load(), Failed: ep.failedN.Load(),
+			URL: withoutUserinfo(ep.url), Requests: ep.attempts.Load(), Answered: ep.answered.Load(), Failed: ep.failedN.Load(),
 			PromptTokens: ep.promptTokens.Load(), CompletionTokens: ep.completion.Load(),
 			Left: ep.removed.Load() || ep.dropped.Load(),
 		})
 	}
 	slices.SortFunc(out, func(a, b ServerStats) int { return cmp.Compare(a.URL, b.URL) })
 	return out
+}
+
+// withoutUserinfo is raw without user name and password, for records.
+func withoutUserinfo(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redactURLString(raw)
+	}
+	u.User = nil
+	return u.String()
 }
 
 // ReadEndpointsFile reads an endpoints file: one base URL a line; blank

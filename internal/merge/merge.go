@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
@@ -276,7 +278,7 @@ func settingsDiff(first, p *part) []string {
 	for k := range flatB {
 		keys[k] = true
 	}
-	for _, k := range slices.Sorted(mapKeys(keys)) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		a, ok1 := flatA[k]
 		b, ok2 := flatB[k]
 		if !ok1 {
@@ -290,16 +292,6 @@ func settingsDiff(first, p *part) []string {
 		}
 	}
 	return diffs
-}
-
-func mapKeys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // flatten turns nested JSON values into dotted keys.
@@ -689,10 +681,13 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 	m.Shard = nil
 	m.Command = unshardedCommand(base.Command, out)
 	m.Run = synth.RunInfo{}
+	var servers [][]llm.ServerStats
 	for _, p := range parts {
 		m.Run.WallSeconds += p.synth.Run.WallSeconds
 		addUsage(&m.Run.Usage, p.synth.Run.Usage)
+		servers = append(servers, p.synth.Run.Servers)
 	}
+	m.Run.Servers = sumServers(servers)
 	n, err = walk(ctx, parts, synth.IndexFile, base.Task, func(c *cursor) error {
 		var rec synth.IndexRecord
 		if err := json.Unmarshal(c.head.raw, &rec); err != nil {
@@ -768,6 +763,35 @@ func missingLines(err error, l *lines, c *cursor) error {
 	return err
 }
 
+// sumServers adds up, per server URL, what the servers did for each shard,
+// sorted by URL (nil when no shard recorded any).
+func sumServers(per [][]llm.ServerStats) []llm.ServerStats {
+	by := map[string]*llm.ServerStats{}
+	for _, list := range per {
+		for _, s := range list {
+			t := by[s.URL]
+			if t == nil {
+				t = &llm.ServerStats{URL: s.URL, Left: true}
+				by[s.URL] = t
+			}
+			t.Requests += s.Requests
+			t.Answered += s.Answered
+			t.Failed += s.Failed
+			t.PromptTokens += s.PromptTokens
+			t.CompletionTokens += s.CompletionTokens
+			t.Left = t.Left && s.Left
+		}
+	}
+	if len(by) == 0 {
+		return nil
+	}
+	out := make([]llm.ServerStats, 0, len(by))
+	for _, url := range slices.Sorted(maps.Keys(by)) {
+		out = append(out, *by[url])
+	}
+	return out
+}
+
 func addUsage(a *synth.Usage, b synth.Usage) {
 	a.Requests += b.Requests
 	a.Samples += b.Samples
@@ -803,9 +827,12 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 	base := parts[0].eval
 	res := base.Recount()
 	res.WallSeconds = 0
+	var servers [][]llm.ServerStats
 	for _, p := range parts {
 		res.WallSeconds += p.eval.WallSeconds
+		servers = append(servers, p.eval.Servers)
 	}
+	res.Servers = sumServers(servers)
 	if base.Config != nil {
 		res.Config = make(map[string]any, len(base.Config))
 		for k, v := range base.Config {

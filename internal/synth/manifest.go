@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 )
@@ -65,6 +66,9 @@ type Counts struct {
 type RunInfo struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	Usage       Usage   `json:"usage"`
+	// Servers is what each model server did for this invocation (merged:
+	// the shards' sums per server), URLs without credentials.
+	Servers []llm.ServerStats `json:"servers,omitempty"`
 }
 
 // Cost is a run's cost: totals over its questions and the same divided by

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/shard"
@@ -58,6 +59,9 @@ type Options struct {
 	Manifest Manifest
 	// Usage, when set, reports the token usage for the manifest.
 	Usage func() Usage
+	// Servers, when set, reports what each model server did, for the
+	// manifest's run info.
+	Servers func() []llm.ServerStats
 	// Shard, when set, synthesizes only the questions of that shard (by the
 	// hash of Manifest.Task, or each example's task, and the question id);
 	// the manifest records it and the whole input's size.
@@ -164,6 +168,9 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	m.Run.WallSeconds = time.Since(start).Seconds()
 	if opt.Usage != nil {
 		m.Run.Usage = opt.Usage()
+	}
+	if opt.Servers != nil {
+		m.Run.Servers = opt.Servers()
 	}
 	if err := writeJSONFile(opt.OutDir, ManifestFile, m); err != nil {
 		return nil, err
