@@ -33,8 +33,8 @@ func Equal(pred, gold string, spec Spec) bool {
 	case Choice:
 		return choiceEqual(pred, gold, spec)
 	case YesNo:
-		g, okG := yesNoIn(gold, false)
-		p, okP := yesNoIn(pred, false)
+		g, okG := yesNoIn(gold)
+		p, okP := yesNoIn(pred)
 		if okG && okP {
 			return g == p
 		}
@@ -130,7 +130,7 @@ func Canonical(ans string, spec Spec) string {
 			return l
 		}
 	case YesNo:
-		if yn, ok := yesNoIn(ans, false); ok {
+		if yn, ok := yesNoIn(ans); ok {
 			return yn
 		}
 	case Math:

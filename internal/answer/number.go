@@ -41,6 +41,9 @@ var (
 // numericPrep rewrites LaTeX and typographic spellings of numbers into plain
 // text that numberRE reads: "\$1{,}000", "\frac{1}{2}", "50\%", "−3".
 func numericPrep(s string) string {
+	if strings.ContainsAny(s, "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞") {
+		s = replaceVulgar(s)
+	}
 	if strings.ContainsAny(s, `\−{°`) {
 		s = latexTextRE.ReplaceAllString(s, "$1")
 		// The space keeps "1\frac{1}{2}" from reading as 11/2.
@@ -135,7 +138,9 @@ type number struct {
 func parseNumber(s string) (number, bool) {
 	tok, ok := wholeNumber(numericPrep(s))
 	if !ok {
-		return number{}, false
+		if tok, ok = wordNumberWhole(s, 0); !ok {
+			return number{}, false
+		}
 	}
 	return parseToken(tok)
 }
