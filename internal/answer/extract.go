@@ -82,6 +82,9 @@ var (
 	// newQuestionRE is a line that starts a new question: a model that
 	// continues past its answer with "Q: ..." writes another question's
 	// answer after it.
+	// placeholderRE is a box that echoes a prompt's format placeholder,
+	// "\boxed{<number>}": never an answer.
+	placeholderRE = regexp.MustCompile(`^<\s*[A-Za-z][A-Za-z /_-]*>$`)
 	newQuestionRE = regexp.MustCompile(`(?m)^[ \t]*(?:Q|Question)(?:\s*\d+)?\s*:`)
 )
 
@@ -107,6 +110,7 @@ func CutOff(finishReason string) bool {
 // finishReason ("" when unknown), read for spec's answer type, and whether
 // it found one.
 //
+// A box that holds a format placeholder ("\boxed{<number>}") is no box.
 // A reply is first cut at a line that starts a new question ("Q: ...")
 // after it has stated an answer. Strict reads only the last \boxed{...}
 // (or \fbox{...}) and reports false when there is none or it is never
@@ -128,7 +132,7 @@ func CutOff(finishReason string) bool {
 // verdict shows what the model wrote. A spec of unknown type reads as Text.
 func ExtractReply(text, finishReason string, spec Spec, mode Mode) (string, bool) {
 	text = cutAtNewQuestion(text)
-	if box, ok := lastBoxed(text); ok {
+	if box, ok := lastBoxed(text); ok && !placeholderRE.MatchString(box) {
 		switch a, r := readAs(box, spec, inBox); r {
 		case found:
 			return a, true
