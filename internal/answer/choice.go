@@ -30,7 +30,7 @@ var (
 	// trailingLabelRE is a label that ends a fragment: "Therefore, C".
 	trailingLabelRE = regexp.MustCompile(`(?:^|[\s(])\(?([A-Z])\)?\s*$`)
 	// bareLabelRE is a fragment that is nothing but a label.
-	bareLabelRE = regexp.MustCompile(`^\(?\[?([A-Za-z])\]?\)?[.:]?$`)
+	bareLabelRE = regexp.MustCompile(`^[(\[<]?([A-Za-z])[)\]>]?[.:]?$`)
 )
 
 // explicitLabelGroups is the number of choiceFormsRE groups that name a

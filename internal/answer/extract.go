@@ -469,6 +469,9 @@ func mathIn(frag string, at place) (string, bool) {
 		s := strings.TrimSpace(frag)
 		return s, s != ""
 	case afterPhrase, onLastLine:
+		if hasBoxCommand(frag) {
+			break // the box was read first; what it frames is no answer
+		}
 		segs := mathDelimRE.FindAllStringSubmatch(frag, -1)
 		if len(segs) > 0 {
 			seg := segs[0]
@@ -499,6 +502,11 @@ func mathIn(frag string, at place) (string, bool) {
 		}
 	}
 	return numberIn(frag, true)
+}
+
+// hasBoxCommand reports whether s holds a \boxed or \fbox command.
+func hasBoxCommand(s string) bool {
+	return strings.Contains(s, `\boxed`) || strings.Contains(s, `\fbox`)
 }
 
 // cleanMathSegment trims a math segment's trailing punctuation.

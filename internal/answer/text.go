@@ -112,14 +112,15 @@ var numberedItemRE = regexp.MustCompile(`^\s*\d+[.)]\s*\S+\s*$`)
 
 // textReader reads a free-text answer from a fragment found at place at: a
 // box as written, after a phrase its first sentence, on the last line the
-// line's first sentence (unless it is an item of a numbered list), and in
+// line's first sentence (unless it is an item of a numbered list or holds
+// a box, which was read first), and in
 // the whole text only a numbered list of single words that ends it (a
 // sorted word list); never other prose of the whole text.
 func textReader(frag string, _ Spec, at place) (string, reading) {
 	switch at {
 	case inBox:
 	case afterPhrase, onLastLine:
-		if at == onLastLine && numberedItemRE.MatchString(frag) {
+		if hasBoxCommand(frag) || at == onLastLine && numberedItemRE.MatchString(frag) {
 			return "", absent
 		}
 		frag = firstSentence(strings.TrimSpace(frag))
