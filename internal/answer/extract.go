@@ -28,7 +28,9 @@ const (
 	void                  // a non-answer (a hedge, an option that does not exist): the reply has no answer
 )
 
-// phrase is one way a reply announces its final answer. The phrases are
+// phrase is one way a reply announces its final answer. The fragment it
+// announces starts where its match ends, or where its group named "a"
+// starts when it has one. The phrases are
 // tried by tier (lower first); within a tier the last occurrence in the
 // reply is read first, and earlier ones only when it holds nothing of the
 // answer type.
@@ -58,11 +60,15 @@ func (p phrase) applies(t Type) bool { return p.types == nil || slices.Contains(
 // "The answer is not (D)" is read as a negation, not an announcement.
 var answerPhrases = []phrase{
 	{name: "bold answer", cues: answerCues, tier: 1, re: regexp.MustCompile(`(?i)\*\*(?:final\s+)?answer\*\*\s*:?`)},
-	{name: "answer is", cues: answerCues, tier: 1, re: regexp.MustCompile(`(?i)\banswer(?:\s+choice|\s+to\s+(?:this|the)\s+(?:question|problem))?(?:\s*\*\*|\s*__)?\s*(?:is\b\s*:?|would\s+be\b|should\s+be\b|will\s+be\b|:|=)`)},
+	{name: "answer is", cues: answerCues, tier: 1, re: regexp.MustCompile(`(?i)(?:^|[^/])\banswer(?:\s+choice|\s+to\s+(?:this|the)\s+(?:question|problem))?(?:\s*\*\*|\s*__)?\s*(?:is\b\s*:?|would\s+be\b|should\s+be\b|will\s+be\b|:|=|[-–]\s)`)},
+	{name: "answer.A", cues: answerCues, tier: 1, types: []Type{Choice}, re: regexp.MustCompile(`(?im)\banswer\.\s?(?P<a>)\(?[A-Z]\)?[ \t]*$`)},
+	{name: "thus A", cues: []string{"hus", "ence", "efore", "So", "so", "HUS", "ENCE", "EFORE", "SO"}, tier: 1, types: []Type{Choice},
+		re: regexp.MustCompile(`(?im)^[ \t]*(?:thus|hence|therefore|so)[ \t]*,?[ \t]*(?P<a>)\(?[A-Z]\)?\.?[ \t]*$`)},
+	{name: "ans", cues: []string{"ans", "Ans", "ANS"}, tier: 1, re: regexp.MustCompile(`(?i)\bans\b\.?\s*(?:[-–:=]|is\b)?`)},
 	{name: "correct option is", cues: []string{"ption", "hoice", "PTION", "HOICE"}, tier: 1, re: regexp.MustCompile(`(?i)\b(?:correct|right|best|final)\s+(?:option|choice)\s*(?:is\b\s*:?|would\s+be\b|:)`)},
 	{name: "I would choose", cues: []string{"hoose", "ick", "elect", "with", "HOOSE", "ICK", "ELECT", "WITH"}, tier: 1, re: regexp.MustCompile(`(?i)\bI(?:\s+would|\s+will|'d|'ll|\s+must)?\s+(?:choose|pick|select|go\s+with)\b\s*:?`)},
 	{name: "is the correct answer", cues: []string{"nswer", "ption", "hoice", "NSWER", "PTION", "HOICE"}, tier: 1, before: true, types: []Type{Choice, Number, Math},
-		re: regexp.MustCompile(`(?i)\s+is\s+(?:the\s+)?(?:correct|right|best)\s+(?:answer|option|choice)\b`)},
+		re: regexp.MustCompile(`(?i)\s+is\s+(?:the\s+)?(?:(?:correct|right|best|final)\s+)?(?:answer|option|choice)\b`)},
 	{name: "the sorted list is", cues: []string{"orted", "ORTED"}, tier: 1, list: true, types: []Type{Text},
 		re: regexp.MustCompile(`(?i)\bsorted\s+(?:list|words|order)(?:\s+of\s+words)?\s*(?:is|would\s+be|will\s+be)?\s*:`)},
 	{name: "####", cues: []string{"####"}, tier: 2, re: regexp.MustCompile(`####`)},
@@ -82,6 +88,9 @@ var (
 	// newQuestionRE is a line that starts a new question: a model that
 	// continues past its answer with "Q: ..." writes another question's
 	// answer after it.
+	// quantifiedRE ends the text before a phrase that is about every
+	// option, not the answer: "each answer choice:".
+	quantifiedRE = regexp.MustCompile(`(?i)\b(?:each|every|all|other|any)\s*$`)
 	// placeholderRE is a box that echoes a prompt's format placeholder,
 	// "\boxed{<number>}": never an answer.
 	placeholderRE = regexp.MustCompile(`^<\s*[A-Za-z][A-Za-z /_-]*>$`)
@@ -191,8 +200,16 @@ func extractLenient(text string, spec Spec, cut bool) (string, reading) {
 		if !p.applies(spec.Type) || !p.mayOccur(text) {
 			continue
 		}
-		for _, loc := range p.re.FindAllStringIndex(text, -1) {
-			matches = append(matches, phraseMatch{p, loc[0], loc[1]})
+		a := p.re.SubexpIndex("a")
+		for _, loc := range p.re.FindAllStringSubmatchIndex(text, -1) {
+			if quantifiedRE.MatchString(text[max(0, loc[0]-12):loc[0]]) {
+				continue // "each answer choice:" goes through options
+			}
+			end := loc[1]
+			if a > 0 {
+				end = loc[2*a] // the answer is part of the match
+			}
+			matches = append(matches, phraseMatch{p, loc[0], end})
 		}
 	}
 	slices.SortStableFunc(matches, func(a, b phraseMatch) int {
@@ -416,7 +433,7 @@ func boxedNumber(box string) (string, bool) {
 
 // chainOpRE is what may stand between two numbers of an arithmetic chain:
 // an operator or "=", with a unit word and brackets around it.
-var chainOpRE = regexp.MustCompile(`^[\s)]*(?:[a-zA-Z]+\s*)?([-+*/×÷=x]|\\times|\\cdot|\\div)[\s(]*$`)
+var chainOpRE = regexp.MustCompile(`^[\s)]*(?:[a-zA-Z]+(?:\s*/\s*[a-zA-Z]+)?\s*)?([-+*/×÷=x]|\\times|\\cdot|\\div)[\s(]*$`)
 
 // chainResult reads the number after an answer phrase: when the fragment
 // starts with an arithmetic chain ("60 + 180 + 126 = 366") its result,

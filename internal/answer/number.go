@@ -34,6 +34,8 @@ var (
 		`\$`, "$", `\%`, "%", `\!`, "", `\,`, "", `\;`, " ", `\ `, " ", `{,}`, ",",
 		"−", "-", `\left`, "", `\right`, "", `\dollar`, "$",
 	)
+	// calculatorRE is a GSM8K calculator annotation, "<<48+16=64>>".
+	calculatorRE = regexp.MustCompile(`<<[^<>]*>>`)
 	// currencyLeadRE is a currency written before a number.
 	currencyLeadRE = regexp.MustCompile(`^(?i:usd|us\$|rs\.?|inr|eur|gbp)\s*|^[€£¥₹]\s*`)
 )
@@ -41,6 +43,9 @@ var (
 // numericPrep rewrites LaTeX and typographic spellings of numbers into plain
 // text that numberRE reads: "\$1{,}000", "\frac{1}{2}", "50\%", "−3".
 func numericPrep(s string) string {
+	if strings.Contains(s, "<<") {
+		s = calculatorRE.ReplaceAllString(s, "") // GSM8K's "<<48+16=64>>64"
+	}
 	if strings.ContainsAny(s, "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞") {
 		s = replaceVulgar(s)
 	}

@@ -35,6 +35,7 @@ func cleanFragment(s string) string {
 	s = strings.TrimSpace(s)
 	for {
 		t := strings.TrimSpace(strings.Trim(s, "*_`\"'“”‘’ \t"))
+		t = strings.TrimLeft(t, ",;:") // "The answer is, B."
 		t = strings.TrimSuffix(t, ".")
 		t = strings.TrimSpace(strings.Trim(t, "$"))
 		if t == s {
