@@ -87,13 +87,13 @@ func choiceReader(s string, spec Spec, at place) (string, reading) {
 	if at != inWholeText {
 		// The fragment is an option's text, perhaps after its label: "K"
 		// or "A and B above" may be an option, not a label or a hedge.
-		if a, ok := pickOption(frag, optionsIs(frag, spec), spec); ok {
-			return a, found
-		}
 		if m := labelledOptionRE.FindStringSubmatch(frag); m != nil {
 			if l, ok := validLabel(m[1], spec); ok && slices.Contains(optionsIs(m[2], spec), optionIndex(l, spec)) {
 				return l, found
 			}
+		}
+		if a, ok := pickOption(frag, optionsIs(frag, spec), spec); ok {
+			return a, found
 		}
 	}
 	if announced && (bare != nil && isUpper(bare[1]) || choiceHedge(frag, spec)) {
@@ -227,7 +227,8 @@ func maskNegated(text string, spec Spec) string {
 
 // pickOption turns the options a fragment matched into an answer: the
 // label of a single option, the fragment itself for several options with
-// the same text, nothing otherwise.
+// the same text (up to case and spacing), nothing otherwise ("1.0 x 10^3"
+// and "1.0 x 10^-3" are the same after normalizeText, not the same option).
 func pickOption(frag string, idx []int, spec Spec) (string, bool) {
 	switch {
 	case len(idx) == 0:
@@ -235,13 +236,19 @@ func pickOption(frag string, idx []int, spec Spec) (string, bool) {
 	case len(idx) == 1:
 		return strings.ToUpper(spec.Options[idx[0]].Label), true
 	}
-	t := normalizeText(spec.Options[idx[0]].Text)
+	t := looseText(spec.Options[idx[0]].Text)
 	for _, i := range idx[1:] {
-		if normalizeText(spec.Options[i].Text) != t {
+		if looseText(spec.Options[i].Text) != t {
 			return "", false
 		}
 	}
 	return frag, true
+}
+
+// looseText is an option text up to case, spacing and a final period: the
+// form under which two options are the same (a dataset duplicate).
+func looseText(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(strings.TrimRight(s, ". ")), " "))
 }
 
 // optionsIs returns the indexes of the options whose text the fragment is:
@@ -251,11 +258,8 @@ func optionsIs(frag string, spec Spec) []int {
 	if frag == "" || len(spec.Options) == 0 {
 		return nil
 	}
-	loose := func(s string) string {
-		return strings.ToLower(strings.Join(strings.Fields(strings.TrimRight(s, ". ")), " "))
-	}
-	f := loose(frag)
-	if idx := matchOptions(spec, func(o string) bool { return loose(o) == f }); len(idx) > 0 {
+	f := looseText(frag)
+	if idx := matchOptions(spec, func(o string) bool { return looseText(o) == f }); len(idx) > 0 {
 		return idx
 	}
 	if n := normalizeText(frag); n != "" {

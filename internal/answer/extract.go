@@ -69,6 +69,8 @@ var answerPhrases = []phrase{
 	{name: "I would choose", cues: []string{"hoose", "ick", "elect", "with", "HOOSE", "ICK", "ELECT", "WITH"}, tier: 1, re: regexp.MustCompile(`(?i)\bI(?:\s+would|\s+will|'d|'ll|\s+must)?\s+(?:choose|pick|select|go\s+with)\b\s*:?`)},
 	{name: "is the correct answer", cues: []string{"nswer", "ption", "hoice", "NSWER", "PTION", "HOICE"}, tier: 1, before: true, types: []Type{Choice, Number, Math},
 		re: regexp.MustCompile(`(?i)\s+is\s+(?:the\s+)?(?:(?:correct|right|best|final)\s+)?(?:answer|option|choice)\b`)},
+	{name: "is correct", cues: []string{"orrect", "ight", "ORRECT", "IGHT"}, tier: 1, before: true, types: []Type{Choice},
+		re: regexp.MustCompile(`(?i)\s+is\s+(?:correct|right)\b`)},
 	{name: "the sorted list is", cues: []string{"orted", "ORTED"}, tier: 1, list: true, types: []Type{Text},
 		re: regexp.MustCompile(`(?i)\bsorted\s+(?:list|words|order)(?:\s+of\s+words)?\s*(?:is|would\s+be|will\s+be)?\s*:`)},
 	{name: "####", cues: []string{"####"}, tier: 2, re: regexp.MustCompile(`####`)},
