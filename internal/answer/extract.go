@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // place is where in a reply a fragment was found; it decides whether the
@@ -163,31 +164,45 @@ func ExtractReply(text, finishReason string, spec Spec, mode Mode) (string, bool
 }
 
 // cutAtNewQuestion returns text up to the first line that starts a new
-// question after an answer has been stated (a box or an answer phrase).
+// question after an answer has been stated (a closed box or an answer
+// phrase).
 func cutAtNewQuestion(text string) string {
 	if !strings.Contains(text, "Q") {
 		return text
 	}
-	for _, m := range newQuestionRE.FindAllStringIndex(text, -1) {
-		prefix := text[:m[0]]
-		if strings.TrimSpace(prefix) != "" && statesAnswer(prefix) {
-			return prefix
+	ms := newQuestionRE.FindAllStringIndex(text, -1)
+	if len(ms) == 0 {
+		return text
+	}
+	stated := firstStatementEnd(text)
+	for _, m := range ms {
+		if m[0] >= stated && strings.TrimSpace(text[:m[0]]) != "" {
+			return text[:m[0]]
 		}
 	}
 	return text
 }
 
-// statesAnswer reports whether text holds a closed box or an answer phrase.
-func statesAnswer(text string) bool {
-	if _, ok := lastBoxed(text); ok {
-		return true
-	}
-	for _, p := range answerPhrases {
-		if p.mayOccur(text) && p.re.MatchString(text) {
-			return true
+// firstStatementEnd returns where the first closed box or answer phrase of
+// text ends (len(text)+1 when there is none).
+func firstStatementEnd(text string) int {
+	end := len(text) + 1
+	for _, c := range [...]string{`\boxed`, `\fbox`} {
+		if i := strings.Index(text, c); i >= 0 && i < end {
+			rest := strings.TrimLeft(text[i+len(c):], " \t\n")
+			if inner, ok := braced(rest); ok && strings.HasPrefix(rest, "{") {
+				end = min(end, len(text)-len(rest)+len(inner)+2)
+			}
 		}
 	}
-	return false
+	for _, p := range answerPhrases {
+		if p.mayOccur(text) {
+			if loc := p.re.FindStringIndex(text); loc != nil {
+				end = min(end, loc[1])
+			}
+		}
+	}
+	return end
 }
 
 // phraseMatch is one occurrence of an answer phrase in a reply.
@@ -203,7 +218,8 @@ func extractLenient(text string, spec Spec, cut bool) (string, reading) {
 			continue
 		}
 		a := p.re.SubexpIndex("a")
-		for _, loc := range p.re.FindAllStringSubmatchIndex(text, -1) {
+		locs := p.re.FindAllStringSubmatchIndex(text, -1)
+		for _, loc := range locs[max(0, len(locs)-maxPhraseMatches):] {
 			if quantifiedRE.MatchString(text[max(0, loc[0]-12):loc[0]]) {
 				continue // "each answer choice:" goes through options
 			}
@@ -261,7 +277,7 @@ func (p phrase) mayOccur(text string) bool {
 // block of lines after it), or the sentence before it.
 func phraseFragment(text string, m phraseMatch) (string, place) {
 	if m.p.before {
-		head := text[:m.start]
+		head := text[max(0, m.start-maxFragment):m.start]
 		if i := strings.LastIndexAny(head, "\n.!?:;"); i >= 0 {
 			head = head[i+1:]
 		}
@@ -275,20 +291,43 @@ func phraseFragment(text string, m phraseMatch) (string, place) {
 	return tailAfter(text, m.end), afterPhrase
 }
 
+// maxPhraseMatches is how many of a phrase's last occurrences are read:
+// a reply that repeats a phrase thousands of times is looping, and its
+// earliest occurrences are never its final answer.
+const maxPhraseMatches = 64
+
+// maxFragment bounds the text an answer phrase announces: an announced
+// answer is short, and the bound keeps a reply with thousands of phrases
+// on one long line linear to read.
+const maxFragment = 600
+
 // tailAfter returns the rest of the line that starts at i, or the next
-// non-empty line when the rest is blank ("Final answer:\n42").
+// non-empty line when the rest is blank ("Final answer:\n42"), at most
+// maxFragment bytes of it.
 func tailAfter(text string, i int) string {
 	rest := text[i:]
 	line, after, _ := strings.Cut(rest, "\n")
 	if strings.TrimSpace(strings.Trim(line, "*_:")) != "" {
-		return line
+		return bounded(line)
 	}
 	for l := range strings.SplitSeq(after, "\n") {
 		if strings.TrimSpace(l) != "" {
-			return l
+			return bounded(l)
 		}
 	}
 	return ""
+}
+
+// bounded cuts s to at most maxFragment bytes, at a character boundary.
+func bounded(s string) string {
+	if len(s) <= maxFragment {
+		return s
+	}
+	i := maxFragment
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 // listItemRE is one item line of a list: "1. apple", "- apple", "apple".
@@ -304,7 +343,7 @@ func listAfter(rest string) (string, bool) {
 		return "", false
 	}
 	var items []string
-	for l := range strings.SplitSeq(after, "\n") {
+	for l := range strings.SplitSeq(bounded(after), "\n") {
 		if strings.TrimSpace(l) == "" {
 			if len(items) > 0 {
 				break

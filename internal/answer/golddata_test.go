@@ -113,7 +113,7 @@ func isLabelOf(s string, spec answer.Spec) bool {
 func TestGoldAnswersOfEveryTask(t *testing.T) {
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
-	total, wrongTotal := 0, 0
+	total, correct, wrongTotal, wrongRead := 0, 0, 0, 0
 	for _, info := range reg.List() {
 		tk, err := reg.Get(info.Name)
 		if err != nil {
@@ -143,6 +143,8 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 						got, ok := answer.Extract(r.text, ex.Spec, r.mode)
 						if !ok || !answer.Equal(got, ex.Answer, ex.Spec) {
 							fail("%s: %s gold %q: Extract(%q) = %q, %v", ex.ID, ex.Spec.Type, ex.Answer, r.text, got, ok)
+						} else {
+							correct++
 						}
 					}
 					w, ok := wrongAnswer(ex)
@@ -154,6 +156,8 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 						got, ok := answer.Extract(r.text, ex.Spec, r.mode)
 						if !ok || answer.Equal(got, ex.Answer, ex.Spec) {
 							fail("%s: %s gold %q, wrong %q: Extract(%q) = %q, %v; want a wrong answer", ex.ID, ex.Spec.Type, ex.Answer, w, r.text, got, ok)
+						} else {
+							wrongRead++
 						}
 					}
 				}
@@ -163,7 +167,10 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("%d gold replies read back correct, %d wrong-answer replies read back wrong", total, wrongTotal)
+	t.Logf("%d of %d gold-answer replies read back correct, %d of %d wrong-answer replies read back wrong", correct, total, wrongRead, wrongTotal)
+	if total < 200000 {
+		t.Errorf("only %d gold-answer replies: is the shared data at %s?", total, sharedData)
+	}
 }
 
 // aquaUnstated are the AQuA rationales that never state the option they
@@ -269,6 +276,7 @@ func TestGoldRationales(t *testing.T) {
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
 	for _, name := range []string{"gsm8k", "math500", "aqua"} {
+		local := 0
 		tk, err := reg.Get(name)
 		if err != nil {
 			t.Fatal(err)
@@ -277,6 +285,7 @@ func TestGoldRationales(t *testing.T) {
 			if !split.Local {
 				continue
 			}
+			local++
 			t.Run(name+"/"+split.Name, func(t *testing.T) {
 				n, correct, unstated, wrongRead, failures := 0, 0, 0, 0, 0
 				fail := func(format string, args ...any) {
@@ -340,6 +349,9 @@ func TestGoldRationales(t *testing.T) {
 					t.Errorf("%d failures among %d rationales", failures, n)
 				}
 			})
+		}
+		if local == 0 {
+			t.Errorf("%s: no local split: is the shared data at %s?", name, sharedData)
 		}
 	}
 }
