@@ -8,6 +8,10 @@ import (
 // Yes/no answers and the words that mean the same: true/false,
 // valid/invalid, plausible/implausible, correct/incorrect.
 
+// conclusionLead is an optional connective before a concluding yes/no:
+// "Therefore, yes.", "So, no".
+const conclusionLead = `(?:(?:so|thus|therefore|hence|overall|in\s+conclusion|in\s+short|finally|final\s+verdict)\s*[,:]?\s+)?`
+
 // yesNoWords is the alternation of the words that answer yes or no.
 const yesNoWords = `yes|no|true|false|valid|invalid|plausible|implausible|correct|incorrect|right|wrong`
 
@@ -17,7 +21,7 @@ var (
 	yesNoWholeRE = regexp.MustCompile(`(?i)^(not\s+)?(` + yesNoWords + `)$`)
 	// yesNoLeadRE is a yes/no word that starts a fragment ("Yes, because",
 	// "not plausible."); group 3 is what follows it.
-	yesNoLeadRE = regexp.MustCompile(`(?i)^(not\s+)?(` + yesNoWords + `)\b(.?)`)
+	yesNoLeadRE = regexp.MustCompile(`(?i)^` + conclusionLead + `(not\s+)?(` + yesNoWords + `)\b(.?)`)
 	// yesNoPredicateRE states a yes/no word of a subject: "the argument is
 	// (not) valid", "the sentence is implausible", "it isn't true".
 	yesNoPredicateRE = regexp.MustCompile(`(?i)\b(?:is|are|was|were|be|seems|appears|sounds)(\s+not|n't)?\s+(?:(?:very|quite|entirely|completely|totally|highly|definitely|logically|deductively|therefore|thus|also)\s+)?(valid|invalid|true|false|plausible|implausible)\b`)
@@ -29,7 +33,7 @@ var (
 	undeterminedRE = regexp.MustCompile(`(?i)\b(?:it\s+depends|cannot\s+be\s+determined|can't\s+be\s+determined|cannot\s+determine|no\s+(?:definitive|clear|definite)\s+answer|not\s+enough\s+information|undetermined|unknown|uncertain)\b`)
 	// yesNoLineRE is a line of a reply that opens with a yes/no word and
 	// punctuation or nothing after it ("Yes.", "No, because ...").
-	yesNoLineRE = regexp.MustCompile(`(?im)^[ \t*_>#-]*(yes|no|true|false)\b(?:[*_]*[.,;:!)—-]|[*_]*[ \t]*$)`)
+	yesNoLineRE = regexp.MustCompile(`(?im)^[ \t*_>#-]*` + conclusionLead + `(yes|no|true|false)\b(?:[*_]*[.,;:!)—-]|[*_]*[ \t]*$)`)
 )
 
 // yesNoOf maps a yes/no word to "yes" or "no", negated when neg is set.
