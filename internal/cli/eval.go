@@ -19,6 +19,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/eval"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -110,7 +111,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		}
 		defer session.Close()
 
-		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
+		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
 			Label: "eval " + session.Model,
 			Total: total,
 			Stats: session.Progress,
@@ -235,14 +236,16 @@ func splitCount(info task.Info, split string) (int, bool) {
 	return 0, false
 }
 
-// evalMeta is what results.json records about the command: the flags that
-// were set (never the API key), the program version and the hashes of the
-// evaluation prompt templates.
+// evalMeta is what results.json records about the command: the command
+// line as the user can type it again (credentials removed; see
+// commandLine), the flags that were set, the program version and the
+// hashes of the evaluation prompt templates.
 func evalMeta(cmd *cobra.Command, set *prompts.Set) map[string]any {
+	red := redactor(cmd.Context())
 	flags := map[string]string{}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if f.Name != "api-key" {
-			flags[f.Name] = f.Value.String()
+		if !secret.IsSecretName(f.Name) {
+			flags[f.Name] = red.String(strings.Join(flagValues(f), ","))
 		}
 	})
 	hashes := map[string]string{}
@@ -251,8 +254,10 @@ func evalMeta(cmd *cobra.Command, set *prompts.Set) map[string]any {
 			hashes[name] = h
 		}
 	}
+	argv := commandLine(cmd, nil)
 	return map[string]any{
-		"command":       cmd.CommandPath(),
+		"command":       argv,
+		"command_line":  secret.ShellJoin(argv),
 		"flags":         flags,
 		"version":       Version,
 		"prompt_hashes": hashes,

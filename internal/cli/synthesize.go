@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"iter"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -146,7 +146,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if o.limit > 0 && (total == 0 || o.limit < total) {
 			total = o.limit
 		}
-		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
+		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
 			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
 			Total: int64(total),
 			Stats: sess.Progress,
@@ -159,7 +159,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 			InFlight: inFlight,
 			Manifest: synth.Manifest{
 				Version:      Version,
-				Command:      commandLine(cmd),
+				Command:      commandLine(cmd, nil),
 				Task:         o.task,
 				Split:        o.split,
 				Model:        sess.Model,
@@ -275,49 +275,4 @@ func limitExamples(seq iter.Seq2[task.Example, error], n int) iter.Seq2[task.Exa
 			}
 		}
 	}
-}
-
-// commandLine is the command with the flags the user set, sorted, secrets
-// left out and credentials removed from URLs, for the manifest.
-func commandLine(cmd *cobra.Command) []string {
-	line := strings.Fields(cmd.CommandPath())
-	var flags []string
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if secretFlag(f.Name) {
-			return
-		}
-		v := f.Value.String()
-		if strings.Contains(f.Name, "url") {
-			v = stripUserinfo(v)
-		}
-		flags = append(flags, "--"+f.Name+"="+v)
-	})
-	slices.Sort(flags)
-	return append(line, flags...)
-}
-
-func secretFlag(name string) bool {
-	for _, s := range []string{"key", "token", "secret", "password"} {
-		if strings.Contains(name, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// stripUserinfo removes user:password@ from each URL of a flag value
-// ("http://u:p@host", or a list "[http://a,http://b]").
-func stripUserinfo(v string) string {
-	open, close := strings.HasPrefix(v, "["), strings.HasSuffix(v, "]")
-	if open && close {
-		return "[" + stripUserinfo(v[1:len(v)-1]) + "]"
-	}
-	parts := strings.Split(v, ",")
-	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
-			u.User = nil
-			parts[i] = u.String()
-		}
-	}
-	return strings.Join(parts, ",")
 }

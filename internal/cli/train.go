@@ -3,11 +3,11 @@ package cli
 import (
 	"cmp"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/train"
 )
 
@@ -48,8 +48,14 @@ example fits --max-length.`,
 				o.OpenAI.Seed = &seed
 			}
 			o.Hyper.Seed = seed
-			o.OpenAI.BaseURL = cmp.Or(o.OpenAI.BaseURL, os.Getenv("OPENAI_BASE_URL"))
-			o.OpenAI.APIKey = cmp.Or(o.OpenAI.APIKey, os.Getenv("OPENAI_API_KEY"))
+			env := secret.ReadEnv(nil)
+			if o.OpenAI.BaseURL == "" && len(env.BaseURLs) > 0 {
+				o.OpenAI.BaseURL = env.BaseURLs[0]
+			}
+			o.OpenAI.APIKey = cmp.Or(o.OpenAI.APIKey, env.APIKey)
+			red := redactor(cmd.Context())
+			red.Add(o.OpenAI.APIKey)
+			red.Add(secret.URLSecrets(o.OpenAI.BaseURL)...)
 			o.Stdout, o.Log = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			res, err := train.Run(cmd.Context(), o)
 			if err != nil {

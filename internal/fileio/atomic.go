@@ -169,4 +169,3 @@ func WriteJSON(path string, v any, opts ...Option) error {
 	}
 	return WriteFile(path, append(b, '\n'), opts...)
 }
-
