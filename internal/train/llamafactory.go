@@ -3,8 +3,9 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // lfDatasetName is the dataset's name in dataset_info.json.
@@ -69,7 +70,7 @@ func planLlamaFactory(o *Options, p *Plan) error {
 		return err
 	}
 	infoPath := filepath.Join(dataDir, "dataset_info.json")
-	if err := os.WriteFile(infoPath, append(b, '\n'), 0o644); err != nil {
+	if err := fileio.WriteFile(infoPath, append(b, '\n')); err != nil {
 		return fmt.Errorf("writing %s: %w", infoPath, err)
 	}
 	h := o.Hyper
