@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -102,9 +101,11 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		release, err := lockRunDir(cmd, o.out)
+		if err != nil {
 			return err
 		}
+		defer release()
 		session, err := lf.open(cmd.Context(), filepath.Join(o.out, "store.db"))
 		if err != nil {
 			return err

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"iter"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,9 +120,11 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		release, err := lockRunDir(cmd, o.out)
+		if err != nil {
 			return err
 		}
+		defer release()
 		sess, err := lf.open(ctx, filepath.Join(o.out, "store.db"))
 		if err != nil {
 			return err
