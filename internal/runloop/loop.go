@@ -122,7 +122,7 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 			return err
 		}
 		evalDirs = append(evalDirs, evalDir)
-		if err := r.step(ctx, id("report"), reportArgs(r.cfg, evalDirs, filepath.Join(r.dir, "report", "report")), nil); err != nil {
+		if err := r.step(ctx, id("report"), reportArgs(r.cfg, evalDirs, filepath.Join(r.dir, "report")), nil); err != nil {
 			return err
 		}
 		generator = tg
@@ -130,7 +130,7 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 			trainBase = trained
 		}
 	}
-	fmt.Fprintf(r.log, "run finished: report in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
+	fmt.Fprintf(r.log, "run finished: report in %s\n", filepath.Join(r.dir, "report", "report.{md,html}"))
 	return nil
 }
 
