@@ -208,11 +208,7 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		}
 		count, ok := splitCount(info, split)
 		if !ok {
-			var have []string
-			for _, s := range info.Splits {
-				have = append(have, s.Name)
-			}
-			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(have, ", "))
+			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(splitNames(info), ", "))
 		}
 		if o.limit > 0 && (count == 0 || count > o.limit) {
 			count = o.limit
@@ -225,6 +221,15 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		total = 0
 	}
 	return sources, total, nil
+}
+
+// splitNames lists a task's splits.
+func splitNames(info task.Info) []string {
+	var have []string
+	for _, s := range info.Splits {
+		have = append(have, s.Name)
+	}
+	return have
 }
 
 // splitCount returns the stated size of a task's split.

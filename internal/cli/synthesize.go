@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"path/filepath"
@@ -22,14 +24,15 @@ import (
 // synthFlags are the flags of regenesis synthesize besides the method
 // configuration.
 type synthFlags struct {
-	task, split, method string
-	limit               int
-	out                 string
-	configFile          string
-	guidelines          string
-	addGuidelines       string
-	prompts             string
-	inFlight            int
+	tasks         []string
+	split, method string
+	limit         int
+	out           string
+	configFile    string
+	guidelines    string
+	addGuidelines string
+	prompts       string
+	inFlight      int
 }
 
 // configFlags binds a flag to every method.Config field; only the flags a
@@ -58,7 +61,7 @@ func newSynthesizeCmd() *cobra.Command {
 	var o synthFlags
 	var fromFlags method.Config
 	cmd := &cobra.Command{
-		Use:   "synthesize --task T --model M --base-url URL --out DIR",
+		Use:   "synthesize --task T[,T...] --model M --base-url URL --out DIR",
 		Short: "Synthesize filtered reasoning paths with ReGenesis or a baseline",
 		Long: `synthesize runs a synthesis method over a task's questions with the model behind
 an OpenAI-compatible server and writes DIR/sft.jsonl (one training example per
@@ -82,9 +85,9 @@ resumes; a finished run replays to byte-identical outputs.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&o.task, "task", "", "task to synthesize from (see regenesis tasks)")
-	fs.StringVar(&o.split, "split", "train", "split of the task")
-	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions (0: all)")
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to synthesize from, comma-separated or repeated; their questions run in this order into one directory (see regenesis tasks)")
+	fs.StringVar(&o.split, "split", "train", "split of the tasks")
+	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions of each task (0: all)")
 	fs.StringVar(&o.method, "method", "regenesis", "synthesis method: "+strings.Join(method.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "output directory")
 	fs.StringVar(&o.configFile, "config", "", "YAML or JSON file of method settings (flags override it)")
@@ -99,6 +102,12 @@ resumes; a finished run replays to byte-identical outputs.`,
 		ctx := cmd.Context()
 		if !slices.Contains(method.Names(), o.method) {
 			return fmt.Errorf("unknown method %q (known: %s)", o.method, strings.Join(method.Names(), ", "))
+		}
+		if o.limit < 0 {
+			return fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
+		}
+		if o.inFlight < 0 {
+			return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.inFlight)
 		}
 		cfg, err := o.config(fs, fromFlags)
 		if err != nil {
@@ -116,10 +125,11 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		tk, err := reg.Get(o.task)
+		examples, total, err := o.examples(ctx, reg)
 		if err != nil {
 			return err
 		}
+		taskNames := strings.Join(o.tasks, ",")
 		release, err := lockRunDir(cmd, o.out)
 		if err != nil {
 			return err
@@ -143,25 +153,21 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if inFlight <= 0 {
 			inFlight = synth.InFlightFor(sess.Capacity, 45)
 		}
-		total, _ := splitCount(tk.Info(), o.split)
-		if o.limit > 0 && (total == 0 || o.limit < total) {
-			total = o.limit
-		}
 		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
-			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
-			Total: int64(total),
+			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, taskNames, o.split),
+			Total: total,
 			Stats: sess.Progress,
 		})
 		man, err := synth.Run(ctx, synth.Options{
 			Method:   m,
-			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
+			Examples: examples,
 			Prompts:  set,
 			OutDir:   o.out,
 			InFlight: inFlight,
 			Manifest: synth.Manifest{
 				Version:      Version,
 				Command:      commandLine(cmd, nil),
-				Task:         o.task,
+				Task:         taskNames,
 				Split:        o.split,
 				Model:        sess.Model,
 				Config:       cfg,
@@ -258,6 +264,50 @@ func (o *synthFlags) pool() ([]guideline.Guideline, error) {
 		}
 	}
 	return pool, nil
+}
+
+// examples returns the questions of the --task tasks one task after the
+// other (the first --limit of each), and how many there are (0 when a
+// split's size is unknown). Every task and its split are checked first.
+func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq2[task.Example, error], int64, error) {
+	var (
+		seqs  []iter.Seq2[task.Example, error]
+		total int64
+		known = true
+	)
+	for i, name := range o.tasks {
+		name = strings.TrimSpace(name)
+		o.tasks[i] = name
+		tk, err := reg.Get(name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("--task: %w", err)
+		}
+		n, ok := splitCount(tk.Info(), o.split)
+		if !ok {
+			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", name, o.split, strings.Join(splitNames(tk.Info()), ", "))
+		}
+		if o.limit > 0 && (n == 0 || o.limit < n) {
+			n = o.limit
+		}
+		known = known && n > 0
+		total += int64(n)
+		seqs = append(seqs, limitExamples(tk.Examples(ctx, o.split), o.limit))
+	}
+	if len(seqs) == 0 {
+		return nil, 0, errors.New("--task: no task given")
+	}
+	if !known {
+		total = 0
+	}
+	return func(yield func(task.Example, error) bool) {
+		for _, seq := range seqs {
+			for ex, err := range seq {
+				if !yield(ex, err) || err != nil {
+					return
+				}
+			}
+		}
+	}, total, nil
 }
 
 // limitExamples stops seq after n examples (n <= 0: no limit).
