@@ -192,9 +192,10 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		}
 	}
 	var (
-		sources []eval.Source
-		total   int64
-		known   = true
+		sources             []eval.Source
+		total               int64
+		known               = true
+		unreachable, causes []string
 	)
 	for _, name := range names {
 		t, err := reg.Get(strings.TrimSpace(name))
@@ -216,6 +217,18 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		known = known && count > 0
 		total += int64(count)
 		sources = append(sources, eval.Source{Name: info.Name, Group: info.Group, Split: split, Examples: t.Examples(ctx, split)})
+		if err := t.Reachable(ctx, split); err != nil {
+			unreachable = append(unreachable, info.Name+"/"+split)
+			causes = append(causes, err.Error())
+		}
+	}
+	if len(unreachable) > 0 {
+		what := "--task"
+		if o.suite != "" {
+			what = "--suite " + o.suite
+		}
+		return nil, 0, fmt.Errorf("%s: %d of %d tasks cannot be read, so nothing was sent to the server: %s\n  %s",
+			what, len(unreachable), len(names), strings.Join(unreachable, ", "), strings.Join(causes, "\n  "))
 	}
 	if !known {
 		total = 0

@@ -271,9 +271,10 @@ func (o *synthFlags) pool() ([]guideline.Guideline, error) {
 // split's size is unknown). Every task and its split are checked first.
 func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq2[task.Example, error], int64, error) {
 	var (
-		seqs  []iter.Seq2[task.Example, error]
-		total int64
-		known = true
+		seqs        []iter.Seq2[task.Example, error]
+		total       int64
+		known       = true
+		unreachable []string
 	)
 	for i, name := range o.tasks {
 		name = strings.TrimSpace(name)
@@ -292,6 +293,12 @@ func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq
 		known = known && n > 0
 		total += int64(n)
 		seqs = append(seqs, limitExamples(tk.Examples(ctx, o.split), o.limit))
+		if err := tk.Reachable(ctx, o.split); err != nil {
+			unreachable = append(unreachable, err.Error())
+		}
+	}
+	if len(unreachable) > 0 {
+		return nil, 0, fmt.Errorf("--task: %d of %d tasks cannot be read, so nothing was sent to the server:\n  %s", len(unreachable), len(o.tasks), strings.Join(unreachable, "\n  "))
 	}
 	if len(seqs) == 0 {
 		return nil, 0, errors.New("--task: no task given")

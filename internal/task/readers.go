@@ -70,14 +70,20 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 			return
 		}
 		defer rc.Close()
-		var seq iter.Seq2[record, error]
+		var (
+			seq  iter.Seq2[record, error]
+			text *textReader
+		)
 		switch f.format {
 		case formatJSONL:
-			seq = readJSONL(f.name(), rc)
+			text = newTextReader(f.name(), rc)
+			seq = readJSONL(f.name(), text)
 		case formatJSON:
-			seq = readJSONArray(f.name(), rc, f.key)
+			text = newTextReader(f.name(), rc)
+			seq = readJSONArray(f.name(), text, f.key)
 		case formatCSV:
-			seq = readCSV(f.name(), rc)
+			text = newTextReader(f.name(), rc)
+			seq = readCSV(f.name(), text)
 		case formatASDiv:
 			seq = readASDiv(f.name(), rc)
 		case formatParquet:
@@ -91,13 +97,20 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 			yield(record{}, fmt.Errorf("%s: unknown format %q", f.name(), f.format))
 			return
 		}
+		n := 0
 		for rec, err := range seq {
 			if err == nil {
 				err = ctx.Err()
+			} else {
+				err = textError(text, err)
 			}
 			if !yield(rec, err) || err != nil {
 				return
 			}
+			n++
+		}
+		if n == 0 {
+			yield(record{}, &RecordError{File: f.name(), Err: errEmptyFile})
 		}
 	}
 }
