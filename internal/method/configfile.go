@@ -71,7 +71,7 @@ func checkJSON(data []byte) error {
 		return fmt.Errorf(" %w", err)
 	}
 	line, col := 1, 1
-	for _, c := range data[:min(int(se.Offset), len(data))] {
+	for _, c := range data[:max(0, min(int(se.Offset)-1, len(data)))] {
 		if c == '\n' {
 			line, col = line+1, 1
 		} else {
