@@ -36,6 +36,11 @@ runs again, with every step after it. docs/TRAINING.md has a full run file.`,
 			if err != nil {
 				return err
 			}
+			release, err := lockRunDir(cmd, cfg.Dir)
+			if err != nil {
+				return err
+			}
+			defer release()
 			return runloop.Run(cmd.Context(), cfg, runloop.Options{
 				Invoke: subcommandInvoker(cmd),
 				Log:    cmd.ErrOrStderr(),
