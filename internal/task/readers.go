@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // format is how a dataset file is laid out.
@@ -70,20 +71,14 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 			return
 		}
 		defer rc.Close()
-		var (
-			seq  iter.Seq2[record, error]
-			text *textReader
-		)
+		var seq iter.Seq2[record, error]
 		switch f.format {
 		case formatJSONL:
-			text = newTextReader(f.name(), rc)
-			seq = readJSONL(f.name(), text)
+			seq = readJSONL(f.name(), skipBOM(rc))
 		case formatJSON:
-			text = newTextReader(f.name(), rc)
-			seq = readJSONArray(f.name(), text, f.key)
+			seq = readJSONArray(f.name(), skipBOM(rc), f.key)
 		case formatCSV:
-			text = newTextReader(f.name(), rc)
-			seq = readCSV(f.name(), text)
+			seq = readCSV(f.name(), skipBOM(rc))
 		case formatASDiv:
 			seq = readASDiv(f.name(), rc)
 		case formatParquet:
@@ -101,8 +96,6 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 		for rec, err := range seq {
 			if err == nil {
 				err = ctx.Err()
-			} else {
-				err = textError(text, err)
 			}
 			if !yield(rec, err) || err != nil {
 				return
@@ -153,6 +146,10 @@ func readJSONL(name string, r io.Reader) iter.Seq2[record, error] {
 				line++
 				if t := bytes.TrimSpace(b); len(t) > 0 {
 					pos := position{file: name, line: line, offset: -1}
+					if err := checkUTF8(name, line, t); err != nil {
+						yield(record{pos: pos}, err)
+						return
+					}
 					m, derr := decodeObject(t)
 					if derr != nil {
 						yield(record{pos: pos}, &RecordError{File: name, Line: line, Err: derr})
@@ -234,8 +231,19 @@ func readJSONArray(name string, r io.Reader, key string) iter.Seq2[record, error
 		}
 		for index := 0; dec.More(); index++ {
 			pos := position{file: name, offset: dec.InputOffset()}
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				fail(pos.offset, err)
+				return
+			}
+			if !utf8.Valid(raw) { // the line is resolved only for the error
+				yield(record{}, checkUTF8(name, pos.resolveLine(), raw))
+				return
+			}
 			var v any
-			if err := dec.Decode(&v); err != nil {
+			rd := json.NewDecoder(bytes.NewReader(raw))
+			rd.UseNumber()
+			if err := rd.Decode(&v); err != nil {
 				fail(pos.offset, err)
 				return
 			}
@@ -312,6 +320,13 @@ func readCSV(name string, r io.Reader) iter.Seq2[record, error] {
 				return
 			}
 			line, _ := cr.FieldPos(0)
+			for i, cell := range row {
+				if !utf8.ValidString(cell) {
+					l, _ := cr.FieldPos(i)
+					yield(record{}, checkUTF8(name, l, []byte(cell)))
+					return
+				}
+			}
 			m := make(map[string]any, len(header))
 			for i, h := range header {
 				m[h] = row[i]
