@@ -47,7 +47,7 @@ func TestBadInput(t *testing.T) {
 			"--custom-field", "id=id", "--custom-field", "question=question", "--custom-field", "answer=answer"}
 	}
 	score := func(file, predictions string, extra ...string) []string {
-		return append(append(append([]string{"score", "--task", "c", "--predictions", predictions}, custom(file)...), extra...))
+		return append(append([]string{"score", "--task", "c", "--predictions", predictions}, custom(file)...), extra...)
 	}
 	tests := []struct {
 		name   string

@@ -195,7 +195,8 @@ func decodeObject(b []byte) (map[string]any, error) {
 // of the top-level object.
 func readJSONArray(name string, r io.Reader, key string) iter.Seq2[record, error] {
 	return func(yield func(record, error) bool) {
-		dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+		watch := newUTF8Watch(name, r)
+		dec := json.NewDecoder(bufio.NewReaderSize(watch, 64<<10))
 		dec.UseNumber()
 		fail := func(off int64, err error) {
 			yield(record{}, &RecordError{File: name, Line: position{file: name, offset: off}.resolveLine(), Err: fmt.Errorf("malformed JSON: %w", err)})
@@ -231,20 +232,13 @@ func readJSONArray(name string, r io.Reader, key string) iter.Seq2[record, error
 		}
 		for index := 0; dec.More(); index++ {
 			pos := position{file: name, offset: dec.InputOffset()}
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				fail(pos.offset, err)
-				return
-			}
-			if !utf8.Valid(raw) { // the line is resolved only for the error
-				yield(record{}, checkUTF8(name, pos.resolveLine(), raw))
-				return
-			}
 			var v any
-			rd := json.NewDecoder(bytes.NewReader(raw))
-			rd.UseNumber()
-			if err := rd.Decode(&v); err != nil {
+			if err := dec.Decode(&v); err != nil {
 				fail(pos.offset, err)
+				return
+			}
+			if err := watch.before(dec.InputOffset()); err != nil {
+				yield(record{}, err)
 				return
 			}
 			m, ok := v.(map[string]any)
