@@ -67,7 +67,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated (see regenesis tasks)")
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
 	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
 	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")

@@ -27,7 +27,7 @@ const minSecret = 4
 var (
 	userinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@"'<>]+@`)
 	queryRE    = regexp.MustCompile(`(?i)([?&;](?:api[_-]?key|apikey|key|token|access[_-]?token|refresh[_-]?token|id[_-]?token|auth|authorization|password|passwd|pwd|secret|client[_-]?secret|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&;#\s"'<>]+`)
-	authRE     = regexp.MustCompile(`(?i)(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{4,}`)
+	authRE     = regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]{4,}`)
 	jsonKeyRE  = regexp.MustCompile(`(?i)("(?:api[_-]?key|apikey|token|access[_-]?token|hf[_-]?token|password|secret|client[_-]?secret|authorization)"\s*:\s*")(?:[^"\\]|\\.)*`)
 	headerRE   = regexp.MustCompile(`(?i)(\b(?:x-api-key|api-key|authorization)\s*:\s*)(?:(?:bearer|basic)\s+)?[^\s"',]{4,}`)
 	keyShapeRE = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{20,})`)

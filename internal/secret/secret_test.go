@@ -24,6 +24,8 @@ func TestRedactorString(t *testing.T) {
 		{"known value", "the server said key-from-env-1234 is invalid", "the server said REDACTED is invalid"},
 		{"short values ignored", "abc ab", "abc ab"},
 		{"nothing", "connection refused", "connection refused"},
+		{"ordinary words", "basic arithmetic; the token count; disk-space-for-the-whole-run", "basic arithmetic; the token count; disk-space-for-the-whole-run"},
+		{"basic auth header", "Authorization: Basic dXNlcjpwYXNz", "Authorization: REDACTED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
