@@ -71,6 +71,10 @@ func TestBadInput(t *testing.T) {
 		{"score: missing predictions allowed", score(two, none, "--allow-partial"), true, "accuracy: 1.0000 (n=1)", "warning: " + none + ": 1 of 2 questions"},
 		{"score: duplicated predictions", score(bom, twice), false, "", twice + ": 1 questions predicted more than once (c/a on lines 1 and 2)"},
 		{"synthesize: unknown split", synth("--split", "dev"), false, "", `task gsm8k has no split "dev"`},
+		{"eval --suite with a task not on disk", []string{"eval", "--suite", "in-domain", "--no-download", "--out", filepath.Join(dir, "suite"), "--model", "m", "--base-url", "http://127.0.0.1:1/v1", "--data-dir", data},
+			false, "", "--suite in-domain: 1 of 5 tasks cannot be read, so nothing was sent to the server: numglue/test\n  task numglue split test: " + filepath.Join(data, "numglue", "NumGLUE_test.json") + " does not exist (looked in --data-dir " + data + " for numglue/) and Hub downloads are off"},
+		{"wrong --data-dir names the file looked for", []string{"eval", "--task", "gsm8k,svamp", "--out", filepath.Join(dir, "wrong"), "--model", "m", "--base-url", "http://127.0.0.1:1/v1", "--data-dir", filepath.Join(dir, "no-such-data")},
+			false, "", "2 of 2 tasks cannot be read, so nothing was sent to the server: gsm8k/test, svamp/test\n  task gsm8k split test: " + filepath.Join(dir, "no-such-data", "gsm8k", "test.jsonl") + " does not exist (looked in --data-dir " + filepath.Join(dir, "no-such-data") + " for gsm8k/), and the Hugging Face Hub download failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
