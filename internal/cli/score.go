@@ -163,6 +163,10 @@ type predictionLine struct {
 	} `json:"samples"`
 }
 
+// errNoGold marks a prediction of a question the split has no gold answer
+// for: it is skipped, not scored.
+var errNoGold = errors.New("no gold answer")
+
 // maxListed is how many missing or duplicated questions a message names.
 const maxListed = 5
 
@@ -200,9 +204,10 @@ func score(ctx context.Context, tasks []*task.Task, o scoreOptions, mode answer.
 	enc.SetEscapeHTML(false)
 
 	var (
-		res   scoreResult
-		dups  []string
-		lines = 0
+		res       scoreResult
+		dups      []string
+		lines     = 0
+		unlabeled = 0
 	)
 	for l, err := range fileio.ReadFile[predictionLine](o.predictions) {
 		if err != nil {
@@ -218,6 +223,10 @@ func score(ctx context.Context, tasks []*task.Task, o scoreOptions, mode answer.
 			return scoreResult{}, at("task", err)
 		}
 		g, field, err := gi.match(p)
+		if errors.Is(err, errNoGold) {
+			unlabeled++
+			continue
+		}
 		if err != nil {
 			return scoreResult{}, at(field, err)
 		}
@@ -244,6 +253,9 @@ func score(ctx context.Context, tasks []*task.Task, o scoreOptions, mode answer.
 	}
 	if lines == 0 {
 		return scoreResult{}, fmt.Errorf("%s: no predictions", o.predictions)
+	}
+	if unlabeled > 0 {
+		fmt.Fprintf(warn, "note: %s: %d predictions answer questions without a gold answer; they are not scored\n", o.predictions, unlabeled)
 	}
 	var problems []string
 	if len(dups) > 0 {
@@ -403,7 +415,7 @@ func (idx *goldIndex) match(p predictionLine) (gold, string, error) {
 		return gold{}, "", errors.New(`fields "id", "question_id" and "question": all missing (give one to match the gold answer)`)
 	}
 	if strings.TrimSpace(g.answer) == "" {
-		return gold{}, "", fmt.Errorf("task %s split %s has no gold answer for this example", idx.task, idx.split)
+		return g, "", errNoGold
 	}
 	return g, "", nil
 }
