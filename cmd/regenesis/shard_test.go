@@ -135,7 +135,8 @@ func (h *shardedHarness) runSharded(dir string, biggest int, kill int64) []strin
 // normalized reads a run directory's outputs, with the run-specific
 // fields (docs/SCALING.md) set to fixed values: the manifest's command
 // line --out, its "run" (wall time, this invocation's usage); results'
-// wall_seconds, servers, usage.cached_questions and config.flags.out; each
+// wall_seconds, servers, usage.cached_questions and config's --out (in
+// flags, command and command_line); each
 // prediction's "cached". The rest is compared byte for byte.
 func normalized(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
@@ -177,7 +178,17 @@ func normalized(t *testing.T, dir string) map[string][]byte {
 			m["wall_seconds"] = 0
 			delete(m, "servers")
 			m["usage"].(map[string]any)["cached_questions"] = 0
-			m["config"].(map[string]any)["flags"].(map[string]any)["out"] = "OUT"
+			cfg := m["config"].(map[string]any)
+			cfg["flags"].(map[string]any)["out"] = "OUT"
+			var argv []any
+			for _, a := range cfg["command"].([]any) {
+				if s := a.(string); strings.HasPrefix(s, "--out=") {
+					a = "--out=OUT"
+				}
+				argv = append(argv, a)
+			}
+			cfg["command"] = argv
+			cfg["command_line"] = "COMMAND LINE"
 			b = reencode(t, m)
 		case "predictions.jsonl":
 			b = bytes.ReplaceAll(b, []byte(`"cached":true`), []byte(`"cached":false`))

@@ -33,8 +33,10 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -108,9 +110,11 @@ func exists(dir, name string) bool {
 	return err == nil
 }
 
-// detectKind tells synthesis from evaluation directories by their files.
+// detectKind tells synthesis from evaluation directories by their files;
+// a run directory with nothing but its store (a run that did not finish)
+// takes the others' kind.
 func detectKind(dirs []string) (string, error) {
-	kind := ""
+	kind, first := "", ""
 	for _, d := range dirs {
 		st, err := os.Stat(d)
 		if err != nil {
@@ -125,13 +129,22 @@ func detectKind(dirs []string) (string, error) {
 			k = Synthesis
 		case exists(d, eval.ResultsFile), exists(d, eval.IndexFile), exists(d, eval.PredictionsFile):
 			k = Evaluation
+		case exists(d, "store.db"):
+			continue
 		default:
 			return "", fmt.Errorf("merge: %s holds neither a synthesis (%s) nor an evaluation (%s): is it a run directory?", d, synth.ManifestFile, eval.ResultsFile)
 		}
 		if kind != "" && k != kind {
-			return "", fmt.Errorf("merge: %s is a %s run but %s is a %s run", d, k, dirs[0], kind)
+			return "", fmt.Errorf("merge: %s is a %s run but %s is a %s run", d, k, first, kind)
 		}
-		kind = k
+		kind, first = k, d
+	}
+	if kind == "" {
+		var msgs []string
+		for _, d := range dirs {
+			msgs = append(msgs, d+" is incomplete: it holds only its run store (its run did not finish); run the same command again to resume it")
+		}
+		return "", fmt.Errorf("merge: no shard has finished:\n  - %s", strings.Join(msgs, "\n  - "))
 	}
 	return kind, nil
 }
@@ -201,8 +214,7 @@ func loadPart(kind, dir string) (*part, error) {
 		return p, nil
 	}
 	if !exists(dir, eval.ResultsFile) || !exists(dir, eval.IndexFile) {
-		done := countLines(filepath.Join(dir, eval.IndexFile))
-		return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same eval command again to resume it", dir, eval.ResultsFile, done)
+		return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish); run the same eval command again to resume it", dir, eval.ResultsFile)
 	}
 	r, err := readResults(filepath.Join(dir, eval.ResultsFile))
 	if err != nil {
@@ -529,7 +541,7 @@ func walk(ctx context.Context, parts []*part, indexFile, taskName string, emit f
 		}
 		h := best.head
 		if n := best.p.info.Count; n > 1 {
-			t := cmpOr(taskName, h.task)
+			t := cmpOr(h.task, taskName)
 			if owner := shard.Of(t, h.id, n); owner != best.p.info.Index {
 				return 0, fmt.Errorf("merge: question %s (input position %d) is in %s but belongs to shard %d/%d", h.id, h.index, best.p.name(), owner, n)
 			}
@@ -562,73 +574,39 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// outFile is one merged output, written as NAME.partial and renamed once
-// the whole merge succeeded.
-type outFile struct {
-	f    *os.File
-	w    *bufio.Writer
-	path string
-}
-
-func create(dir, name string) (*outFile, error) {
-	path := filepath.Join(dir, name)
-	f, err := os.Create(path + ".partial")
-	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
-	}
-	return &outFile{f: f, w: bufio.NewWriterSize(f, 1<<16), path: path}, nil
-}
-
-func (o *outFile) write(b []byte) error {
-	if _, err := o.w.Write(b); err != nil {
-		return fmt.Errorf("merge: write %s: %w", o.f.Name(), err)
-	}
-	return nil
-}
-
-func (o *outFile) finish() error {
-	if err := o.w.Flush(); err != nil {
-		return fmt.Errorf("merge: write %s: %w", o.f.Name(), err)
-	}
-	if err := o.f.Close(); err != nil {
-		return fmt.Errorf("merge: write %s: %w", o.f.Name(), err)
-	}
-	return nil
-}
-
-func (o *outFile) discard() {
-	o.f.Close()
-	os.Remove(o.f.Name())
-}
-
-// commit renames every partial file into place.
-func commit(files []*outFile) error {
-	for _, o := range files {
-		if err := o.finish(); err != nil {
-			return err
+// createAll starts the merged outputs, written to temporary files and
+// renamed into place only once the whole merge succeeded.
+func createAll(dir string, names ...string) ([]*fileio.File, error) {
+	var files []*fileio.File
+	for _, n := range names {
+		f, err := fileio.Create(filepath.Join(dir, n))
+		if err != nil {
+			for _, f := range files {
+				f.Abort()
+			}
+			return nil, fmt.Errorf("merge: %w", err)
 		}
+		files = append(files, f)
 	}
-	for _, o := range files {
-		if err := os.Rename(o.f.Name(), o.path); err != nil {
+	return files, nil
+}
+
+// commit renames every file into place.
+func commit(files []*fileio.File) error {
+	for _, f := range files {
+		if err := f.Commit(); err != nil {
 			return fmt.Errorf("merge: %w", err)
 		}
 	}
 	return nil
 }
 
-func createAll(dir string, names ...string) ([]*outFile, error) {
-	var files []*outFile
-	for _, n := range names {
-		o, err := create(dir, n)
-		if err != nil {
-			for _, f := range files {
-				f.discard()
-			}
-			return nil, err
-		}
-		files = append(files, o)
+// write appends a line to a merged output.
+func write(f *fileio.File, line []byte) error {
+	if _, err := f.Write(line); err != nil {
+		return fmt.Errorf("merge: write %s: %w", f.Path(), err)
 	}
-	return files, nil
+	return nil
 }
 
 // unshardedCommand is a shard's command line as the unsharded run's: no
@@ -653,10 +631,8 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 		return 0, err
 	}
 	defer func() {
-		if err != nil {
-			for _, f := range files {
-				f.discard()
-			}
+		for _, f := range files {
+			f.Abort() // a no-op once committed
 		}
 	}()
 	sftOut, candOut, idxOut := files[0], files[1], files[2]
@@ -711,7 +687,7 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 				return fmt.Errorf("merge: %s line %d is of question %s, but its index says %s comes next: the shard is damaged", r.cand.path, r.cand.n, cand.QuestionID, rec.ID)
 			}
 			o.Candidates = append(o.Candidates, cand)
-			if err := candOut.write(line); err != nil {
+			if err := write(candOut, line); err != nil {
 				return err
 			}
 		}
@@ -729,12 +705,12 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			if s.QuestionID != rec.ID {
 				return fmt.Errorf("merge: %s line %d is of question %s, but its index says %s comes next: the shard is damaged", r.sft.path, r.sft.n, s.QuestionID, rec.ID)
 			}
-			if err := sftOut.write(line); err != nil {
+			if err := write(sftOut, line); err != nil {
 				return err
 			}
 		}
 		m.Record(o)
-		return idxOut.write(c.head.raw)
+		return write(idxOut, c.head.raw)
 	})
 	if err != nil {
 		return 0, err
@@ -808,10 +784,8 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 		return 0, err
 	}
 	defer func() {
-		if err != nil {
-			for _, f := range files {
-				f.discard()
-			}
+		for _, f := range files {
+			f.Abort() // a no-op once committed
 		}
 	}()
 	predOut, idxOut := files[0], files[1]
@@ -837,6 +811,19 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 		res.Config = make(map[string]any, len(base.Config))
 		for k, v := range base.Config {
 			res.Config[k] = v
+		}
+		if argv, ok := base.Config["command"].([]any); ok {
+			line := make([]string, 0, len(argv))
+			for _, a := range argv {
+				if s, ok := a.(string); ok {
+					line = append(line, s)
+				}
+			}
+			line = unshardedCommand(line, out)
+			res.Config["command"] = line
+			if _, ok := base.Config["command_line"]; ok {
+				res.Config["command_line"] = secret.ShellJoin(line)
+			}
 		}
 		if flags, ok := base.Config["flags"].(map[string]any); ok {
 			f := make(map[string]any, len(flags))
@@ -866,10 +853,10 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 		if err := res.Add(&p); err != nil {
 			return fmt.Errorf("merge: %s line %d: %w", l.path, l.n, err)
 		}
-		if err := predOut.write(line); err != nil {
+		if err := write(predOut, line); err != nil {
 			return err
 		}
-		return idxOut.write(c.head.raw)
+		return write(idxOut, c.head.raw)
 	})
 	if err != nil {
 		return 0, err

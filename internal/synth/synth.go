@@ -63,7 +63,7 @@ type Options struct {
 	// manifest's run info.
 	Servers func() []llm.ServerStats
 	// Shard, when set, synthesizes only the questions of that shard (by the
-	// hash of Manifest.Task, or each example's task, and the question id);
+	// hash of each example's task, or Manifest.Task, and the question id);
 	// the manifest records it and the whole input's size.
 	Shard shard.Spec
 	// OnWritten, when set, is called after each question is written, in
@@ -198,7 +198,7 @@ func produce(ctx context.Context, opt Options, window chan struct{}, results cha
 			return
 		}
 		index++
-		if !opt.Shard.Owns(cmp.Or(opt.Manifest.Task, ex.Task), ex.ID) {
+		if !opt.Shard.Owns(cmp.Or(ex.Task, opt.Manifest.Task), ex.ID) {
 			continue
 		}
 		select {
