@@ -35,6 +35,14 @@ invocation's usage) are described in docs/SCALING.md.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return errors.New("--out is required")
+			}
+			release, err := lockRunDir(cmd, out)
+			if err != nil {
+				return err
+			}
+			defer release()
 			sum, err := merge.Run(cmd.Context(), args, out)
 			if err != nil {
 				return err
