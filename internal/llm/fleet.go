@@ -36,7 +36,8 @@ func (f FleetChange) Empty() bool { return len(f.Added)+len(f.Removed)+len(f.Fai
 
 // SetServers makes urls the client's servers while requests run. A server
 // that stays keeps its state; a new one joins once it passes the probe
-// (when model is not empty; see Probe); one that is no longer listed takes
+// (when model is not empty; see Probe), and a listed server that failed a
+// probe is probed again and rejoins once it passes; one no longer listed takes
 // no new work: its requests in flight finish there, and those that fail
 // move to the other servers without using up a retry. An empty list, or
 // one with a bad URL, changes nothing and returns an error.
@@ -68,22 +69,33 @@ func (c *Client) SetServers(ctx context.Context, urls []string, model string) (F
 	}
 	c.epMu.RUnlock()
 
-	// Probe the newcomers before they get work.
+	// Probe the newcomers before they get work, and the listed servers
+	// that failed a probe before (a replica still loading its weights).
+	var rejoined []*endpoint
 	for i, ep := range want {
-		if old := known[ep.url]; old != nil {
+		old := known[ep.url]
+		if old != nil {
 			want[i] = old
-			continue
+			if model == "" || !old.dropped.Load() {
+				continue
+			}
 		}
 		if model == "" {
 			continue
 		}
 		if err := c.probe(ctx, ep, model); err != nil {
 			ch.Failed = append(ch.Failed, ProbeResult{Endpoint: ep.name, Err: err})
-			want[i] = nil
+			if old == nil {
+				want[i] = nil
+			}
+			continue
+		}
+		if old != nil {
+			rejoined = append(rejoined, old)
 		}
 	}
 	want = slices.DeleteFunc(want, func(ep *endpoint) bool { return ep == nil })
-	if len(want) == 0 {
+	if !slices.ContainsFunc(want, func(ep *endpoint) bool { return !ep.dropped.Load() || slices.Contains(rejoined, ep) }) {
 		return ch, fmt.Errorf("llm: no listed server passed the probe; keeping the current ones: %w", &ProbeError{Results: ch.Failed})
 	}
 
@@ -110,8 +122,23 @@ func (c *Client) SetServers(ctx context.Context, urls []string, model string) (F
 			c.retired = append(c.retired, ep)
 		}
 	}
+	for _, ep := range rejoined {
+		if current[ep] && ep.dropped.CompareAndSwap(true, false) {
+			ch.Added = append(ch.Added, ep.name)
+		}
+	}
 	c.endpoints = want
 	return ch, nil
+}
+
+// anyDropped reports whether a server of the fleet failed its probe.
+func (c *Client) anyDropped() bool {
+	for _, ep := range c.fleet() {
+		if ep.dropped.Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // ServerStats is what one server did for the client: attempts sent to
@@ -197,6 +224,17 @@ func parseEndpoints(path string, b []byte) ([]string, error) {
 	return urls, nil
 }
 
+// listedDropped reports whether the server named name is in the fleet,
+// dropped after a failed probe (and so probed again at every read).
+func listedDropped(c *Client, name string) bool {
+	for _, ep := range c.fleet() {
+		if ep.name == name {
+			return ep.dropped.Load()
+		}
+	}
+	return false
+}
+
 // DefaultWatchInterval is how often WatchEndpoints reads the file.
 const DefaultWatchInterval = time.Second
 
@@ -211,6 +249,7 @@ func (c *Client) WatchEndpoints(ctx context.Context, path string, interval time.
 	}
 	var last []byte
 	var lastErr string
+	failing := map[string]string{} // servers failing their probe: the cause last logged
 	if b, err := os.ReadFile(path); err == nil {
 		last = b // what the client was made from
 	}
@@ -223,7 +262,7 @@ func (c *Client) WatchEndpoints(ctx context.Context, path string, interval time.
 		case <-t.C:
 		}
 		b, err := os.ReadFile(path)
-		if err == nil && bytes.Equal(b, last) {
+		if err == nil && bytes.Equal(b, last) && (model == "" || !c.anyDropped()) {
 			continue
 		}
 		var urls []string
@@ -245,8 +284,8 @@ func (c *Client) WatchEndpoints(ctx context.Context, path string, interval time.
 			continue
 		}
 		lastErr = ""
-		if len(ch.Failed) == 0 {
-			last = b // a server that failed its probe is tried again next time
+		if len(ch.Failed) == 0 || !slices.ContainsFunc(ch.Failed, func(f ProbeResult) bool { return !listedDropped(c, f.Endpoint) }) {
+			last = b // a newcomer that failed its probe is tried again next time
 		}
 		for _, name := range ch.Added {
 			c.log.Warn("llm: server joined", slog.String("endpoint", name))
@@ -255,7 +294,13 @@ func (c *Client) WatchEndpoints(ctx context.Context, path string, interval time.
 			c.log.Warn("llm: server left; its requests move to the others", slog.String("endpoint", name))
 		}
 		for _, f := range ch.Failed {
-			c.log.Warn("llm: listed server failed the probe; trying again later", slog.String("endpoint", f.Endpoint), slog.String("cause", f.Err.Error()))
+			if msg := f.Err.Error(); failing[f.Endpoint] != msg {
+				failing[f.Endpoint] = msg
+				c.log.Warn("llm: listed server failed the probe; trying again later", slog.String("endpoint", f.Endpoint), slog.String("cause", msg))
+			}
+		}
+		for _, name := range ch.Added {
+			delete(failing, name)
 		}
 	}
 }

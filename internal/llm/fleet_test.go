@@ -247,3 +247,69 @@ func TestSetServersKeepsFleetOnBadInput(t *testing.T) {
 		t.Errorf("SetServers without probe = %+v, %v; want 1 added, 1 removed", ch, err)
 	}
 }
+
+// TestWatchReprobesDroppedServer: a listed server that failed the probe at
+// the start (still loading) is probed again while the run goes, without
+// the file changing, and gets work once it passes.
+func TestWatchReprobesDroppedServer(t *testing.T) {
+	good := newFleetServer(t)
+	var loaded atomic.Bool
+	var chats atomic.Int64
+	late := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if !loaded.Load() {
+			http.Error(w, "loading", http.StatusServiceUnavailable)
+			return
+		}
+		if r.Method == http.MethodGet {
+			_, _ = w.Write([]byte(`{"object":"list","data":[{"id":"m","object":"model"}]}`))
+			return
+		}
+		chats.Add(1)
+		req := decodeTestRequest(t, r)
+		writeChoices(w, "stop", "echo: "+req.Messages[0].Content)
+	})
+	path := filepath.Join(t.TempDir(), "endpoints.txt")
+	if err := os.WriteFile(path, []byte(good.url+"\n"+late.URL+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	urls, err := ReadEndpointsFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := NewClient(Options{BaseURLs: urls, Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Probe(t.Context(), "m"); err != nil {
+		t.Fatal(err)
+	}
+	if cl.UsableServers() != 1 {
+		t.Fatalf("%d usable servers after the probe, want 1", cl.UsableServers())
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); cl.WatchEndpoints(ctx, path, 2*time.Millisecond, "m") }()
+	loaded.Store(true)
+	deadline := time.Now().Add(20 * time.Second)
+	for cl.UsableServers() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the loaded server never rejoined")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 40 {
+		if _, err := cl.Complete(t.Context(), Request{Model: "m", Messages: []Message{{Role: "user", Content: fmt.Sprint(i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	<-done
+	if chats.Load() == 0 {
+		t.Error("the server that rejoined got no work")
+	}
+	for _, s := range cl.Servers() {
+		if s.Left {
+			t.Errorf("server %s still counted as left", s.URL)
+		}
+	}
+}
