@@ -20,8 +20,8 @@ RUN_DIR=${RUN_DIR:-runs/$(date +%Y%m%d-%H%M%S)-$1}
 mkdir -p "$RUN_DIR"
 export RUN_DIR SHARDS
 
-array=$("$SBATCH" --parsable "${extra[@]}" --array="0-$((SHARDS - 1))" --export=ALL "$here/shard.sbatch" "$@")
+array=$("$SBATCH" --parsable ${extra[@]+"${extra[@]}"} --array="0-$((SHARDS - 1))" --export=ALL "$here/shard.sbatch" "$@")
 array=${array%%;*}
-merge=$("$SBATCH" --parsable "${extra[@]}" --dependency="afterok:$array" --export=ALL "$here/merge.sbatch")
+merge=$("$SBATCH" --parsable ${extra[@]+"${extra[@]}"} --dependency="afterok:$array" --export=ALL "$here/merge.sbatch")
 merge=${merge%%;*}
 echo "shards: job $array (array 0-$((SHARDS - 1))), merge: job $merge, run directory: $RUN_DIR"
