@@ -32,6 +32,7 @@ type synthFlags struct {
 	addGuidelines       string
 	prompts             string
 	inFlight            int
+	profile             string
 }
 
 // configFlags binds a flag to every method.Config field; only the flags a
@@ -52,7 +53,8 @@ func configFlags(fs *pflag.FlagSet, c *method.Config) {
 	fs.BoolVar(&c.Judge, "judge", d.Judge, "also ask the model (temperature 0) to confirm each passing path")
 	fs.BoolVar(&c.Dedup, "dedup", d.Dedup, "remove near-duplicate paths")
 	fs.Float64Var(&c.DedupThreshold, "dedup-threshold", d.DedupThreshold, "estimated Jaccard similarity at which a path is a near duplicate")
-	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star, lmsi)")
+	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star-zeroshot, lmsi-zeroshot, cot)")
+	fs.IntVar(&c.Shots, "shots", d.Shots, "worked examples of the few-shot baselines (star-fewshot, lmsi-fewshot)")
 	fs.Int64Var(&c.Seed, "seed", d.Seed, "seed of every random choice and request")
 	fs.StringVar(&c.Budget, "budget", d.Budget, "per-question budget: paper (every chain) or adaptive (chains a wave at a time, stop once --keep diverse paths are kept)")
 	fs.IntVar(&c.BudgetWave, "budget-wave", d.BudgetWave, "chains an adaptive question runs between checks (0: --keep)")
@@ -96,7 +98,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 	fs.StringVar(&o.method, "method", "regenesis", "synthesis method: "+strings.Join(method.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "output directory")
 	fs.StringVar(&o.configFile, "config", "", "YAML or JSON file of method settings (flags override it)")
-	fs.StringVar(&o.guidelines, "guidelines", "", "replace the guideline pool with this file (.yaml, .json, or one guideline per line)")
+	fs.StringVar(&o.guidelines, "guidelines", "", "replace the guideline pool: a built-in pool (default, reference) or a file (.yaml, .json, or one guideline per line)")
+	fs.StringVar(&o.profile, "profile", "", "settings to start from: default, or reference (the authors' released protocol; see docs/METHOD.md); overrides the config file's profile key")
 	fs.StringVar(&o.addGuidelines, "add-guidelines", "", "add the guidelines of this file to the pool (same formats; an existing id is replaced)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
 	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
@@ -112,7 +115,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		pool, err := o.pool()
+		pool, err := o.pool(cfg.Profile)
 		if err != nil {
 			return err
 		}
@@ -124,7 +127,12 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		tk, err := reg.Get(o.task)
+		tk, err := profileTask(reg, o.task, o.split, cfg.Profile)
+		if err != nil {
+			return err
+		}
+		methodName := method.Resolve(o.method, cfg.Profile)
+		exemplars, err := taskExemplars(ctx, tk, methodName, cfg.Shots)
 		if err != nil {
 			return err
 		}
@@ -152,7 +160,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		})
 		defer display.Stop()
 		meter := synth.NewUsageMeter(display.Completer(sess.Completer))
-		m, err := method.New(o.method, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool}, cfg)
+		m, err := method.New(methodName, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool, Exemplars: exemplars}, cfg)
 		if err != nil {
 			return err
 		}
@@ -160,21 +168,24 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if inFlight <= 0 {
 			inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
 		}
+		userTmpl, prefix := method.TrainingFormat(cfg.Profile)
 		man, err := synth.Run(ctx, synth.Options{
-			Method:   trackedMethod{Method: m, display: display},
-			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
-			Prompts:  set,
-			OutDir:   o.out,
-			InFlight: inFlight,
+			Method:       trackedMethod{Method: m, display: display},
+			Examples:     limitExamples(tk.Examples(ctx, o.split), o.limit),
+			Prompts:      set,
+			UserTemplate: userTmpl,
+			TargetPrefix: prefix,
+			OutDir:       o.out,
+			InFlight:     inFlight,
 			Manifest: synth.Manifest{
 				Version:      Version,
 				Command:      commandLine(cmd),
-				Task:         o.task,
+				Task:         tk.Name(),
 				Split:        o.split,
 				Model:        sess.Model,
 				Config:       cfg,
 				Guidelines:   guideline.IDs(pool),
-				PromptHashes: methodHashes(set, o.method),
+				PromptHashes: methodHashes(set, methodName, cfg.Profile),
 			},
 			Usage: meter.Usage,
 			OnWritten: func(_ method.Outcome, c synth.Counts) {
@@ -213,26 +224,58 @@ func (t trackedMethod) Synthesize(ctx context.Context, ex task.Example) (method.
 }
 
 // methodHashes returns the hashes of the templates a method uses: its own
-// (<method>/...) and the shared ones.
-func methodHashes(set *prompts.Set, name string) map[string]string {
+// (<method>/...), the shared ones and its profile's.
+func methodHashes(set *prompts.Set, name, profile string) map[string]string {
 	out := map[string]string{}
+	dirs := append([]string{method.TemplateDir(name) + "/", "shared/"}, method.ProfileTemplates(profile)...)
 	for n, h := range set.Hashes() {
-		if strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, "shared/") {
-			out[n] = h
+		for _, d := range dirs {
+			if strings.HasPrefix(n, d) {
+				out[n] = h
+			}
 		}
 	}
 	return out
 }
 
-// config returns the defaults, overlaid by --config, overlaid by the config
-// flags the user set.
+// profileTask returns the task to synthesize from: under the reference
+// profile, a training split is read from the task's reference variant
+// (task.ReferenceVariant: StrategyQA with facts, ARC train+dev, NumGLUE's
+// four types).
+func profileTask(reg *task.Registry, name, split, profile string) (*task.Task, error) {
+	tk, err := reg.Get(name)
+	if err != nil || profile != method.ProfileReference || split != tk.Info().TrainSplit {
+		return tk, err
+	}
+	return reg.Get(task.ReferenceVariant(name))
+}
+
+// taskExemplars returns the few-shot methods' worked examples from the
+// task's training split (its own rationales), or none: the method then uses
+// the built-in ones for the question's answer type. One more than shots is
+// read, since a question is never its own exemplar.
+func taskExemplars(ctx context.Context, tk *task.Task, methodName string, shots int) ([]method.Exemplar, error) {
+	if methodName != method.STaRFewShot && methodName != method.LMSIFewShot {
+		return nil, nil
+	}
+	train := tk.Info().TrainSplit
+	if train == "" {
+		return nil, nil
+	}
+	ex, err := method.ExemplarsFrom(tk.Examples(ctx, train), shots+1)
+	if err != nil {
+		return nil, fmt.Errorf("few-shot examples from %s/%s: %w", tk.Name(), train, err)
+	}
+	return ex, nil
+}
+
+// config returns the profile's settings (--profile, else the config
+// file's profile key), overlaid by --config, overlaid by the config flags
+// the user set.
 func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.Config, error) {
-	cfg := method.DefaultConfig()
-	if o.configFile != "" {
-		var err error
-		if cfg, err = method.LoadConfig(o.configFile); err != nil {
-			return cfg, err
-		}
+	cfg, err := method.LoadProfileConfig(o.configFile, o.profile)
+	if err != nil {
+		return cfg, err
 	}
 	overlay(&cfg, fromFlags, fs)
 	if err := cfg.Validate(); err != nil {
@@ -259,6 +302,7 @@ func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
 		"dedup":                func() { cfg.Dedup = f.Dedup },
 		"dedup-threshold":      func() { cfg.DedupThreshold = f.DedupThreshold },
 		"samples":              func() { cfg.Samples = f.Samples },
+		"shots":                func() { cfg.Shots = f.Shots },
 		"seed":                 func() { cfg.Seed = f.Seed },
 		"budget":               func() { cfg.Budget = f.Budget },
 		"budget-wave":          func() { cfg.BudgetWave = f.BudgetWave },
@@ -274,10 +318,17 @@ func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
 	})
 }
 
-// pool returns the guideline pool the flags ask for.
-func (o *synthFlags) pool() ([]guideline.Guideline, error) {
+// pool returns the guideline pool the flags ask for: --guidelines (a
+// built-in pool's name or a file), else the profile's pool.
+func (o *synthFlags) pool(profile string) ([]guideline.Guideline, error) {
 	pool := guideline.Default()
-	if o.guidelines != "" {
+	if profile == method.ProfileReference {
+		pool = guideline.Reference()
+	}
+	switch {
+	case guideline.IsBuiltin(o.guidelines):
+		pool, _ = guideline.Builtin(o.guidelines)
+	case o.guidelines != "":
 		var err error
 		if pool, err = guideline.Load(o.guidelines); err != nil {
 			return nil, err
