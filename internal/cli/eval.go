@@ -26,6 +26,7 @@ import (
 type evalFlags struct {
 	tasks       []string
 	suite       string
+	protocol    string
 	split       string
 	limit       int
 	mode        string
@@ -68,7 +69,8 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated (see regenesis tasks)")
-	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
+	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all, bbh (27 subtasks) or bbh-reference (the paper's six)")
+	fs.StringVar(&o.protocol, "protocol", eval.ProtocolZeroShot, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
 	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
 	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")
 	fs.StringVar(&o.mode, "mode", eval.Greedy, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
@@ -82,6 +84,14 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if o.protocol == eval.ProtocolBBH {
+			if len(o.tasks) == 0 && o.suite == "" {
+				o.suite = task.SuiteBBHReference
+			}
+			if !cmd.Flags().Changed("max-tokens") {
+				o.maxTokens = eval.BBHMaxTokens
+			}
+		}
 		if err := o.check(cmd.Flags()); err != nil {
 			return err
 		}
@@ -97,7 +107,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
-		prompt, err := eval.Templates(set)
+		prompt, err := o.promptFunc(set, reg)
 		if err != nil {
 			return err
 		}
@@ -119,6 +129,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			Model:        session.Model,
 			Completer:    display.Completer(session.Completer),
 			Prompt:       prompt,
+			Protocol:     o.protocol,
 			Sources:      sources,
 			Split:        o.split,
 			Limit:        o.limit,
@@ -143,6 +154,22 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		return printResults(cmd.OutOrStdout(), res, o.out)
 	}
 	return cmd
+}
+
+// promptFunc returns the prompts of the protocol: our templates, or BBH's
+// official 3-shot prompts from the data directory.
+func (o *evalFlags) promptFunc(set *prompts.Set, reg *task.Registry) (eval.PromptFunc, error) {
+	switch o.protocol {
+	case eval.ProtocolZeroShot:
+		return eval.Templates(set)
+	case eval.ProtocolBBH:
+		b, err := eval.NewBBHPrompts(filepath.Join(reg.DataDir(), "bbh", "cot-prompts"))
+		if err != nil {
+			return nil, fmt.Errorf("--protocol %s: %w", o.protocol, err)
+		}
+		return b.Prompt, nil
+	}
+	return nil, fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
 }
 
 // check rejects flag combinations that would be silently ignored.
