@@ -295,7 +295,7 @@ func printResults(w io.Writer, res *eval.Results, dir string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f–%.1f\t\n", name, t.Group, t.N, 100*t.Accuracy, 100*t.CILow, 100*t.CIHigh)
 	}
 	for _, g := range slices.SortedFunc(maps.Keys(res.Groups), eval.CompareGroups) {
-		fmt.Fprintf(tw, "%s average\t\t%d\t%.1f\t\t\n", g, res.Groups[g].N, 100*res.Groups[g].Accuracy)
+		fmt.Fprintf(tw, "%s average (over tasks; %.1f over questions)\t\t%d\t%.1f\t\t\n", g, 100*res.Groups[g].MicroAccuracy, res.Groups[g].N, 100*res.Groups[g].Accuracy)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
