@@ -232,3 +232,51 @@ func TestSynthPool(t *testing.T) {
 		}
 	}
 }
+
+// TestSynthesizeSTaRFewShotTaskExemplars: star-fewshot takes its worked
+// examples from the task's training rationales (GSM8K's, calculator marks
+// removed), never the question itself, and sends one greedy request.
+func TestSynthesizeSTaRFewShotTaskExemplars(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	tk, err := task.NewRegistry(data).Get("gsm8k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := tk.First(t.Context(), "train", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key []simserver.Entry
+	for _, ex := range exs[:2] {
+		key = append(key, simserver.EntryFor(ex))
+	}
+	srv := simserver.New(simserver.Config{Seed: 4, Accuracy: 0.5}, key)
+	rec := &recorder{next: srv}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	out := t.TempDir()
+	args := []string{"synthesize", "--data-dir", data, "--no-download", "--task", "gsm8k", "--limit", "2",
+		"--model", srv.Model(), "--base-url", ts.URL, "--out", out, "--method", "star-fewshot"}
+	var stdout, stderr bytes.Buffer
+	if code := Main(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if len(rec.reqs) < 2 || len(rec.reqs) > 4 {
+		t.Fatalf("%d requests, want one per question plus at most one rationalization each", len(rec.reqs))
+	}
+	for i, r := range rec.reqs {
+		if len(r.Messages) != 9 || r.Temperature != 0 {
+			t.Fatalf("request %d: %d messages at %g, want 4 examples and the question, greedy", i, len(r.Messages), r.Temperature)
+		}
+		last := r.Messages[8].Content
+		for j := 0; j < 8; j += 2 {
+			if strings.Contains(r.Messages[j+1].Content, "<<") {
+				t.Errorf("request %d example %d keeps GSM8K's calculator marks", i, j/2)
+			}
+			if strings.Contains(last, exs[0].Question) && strings.Contains(r.Messages[j].Content, exs[0].Question) {
+				t.Errorf("request %d: the question is its own example", i)
+			}
+		}
+	}
+}
