@@ -25,9 +25,9 @@ type Deps struct {
 	// sets it from the reference profile's template when it is empty.
 	System string
 	// Exemplars are the worked examples of the few-shot baselines
-	// (star-fewshot, lmsi-fewshot); when empty they use the built-in ones
-	// for the question's answer type (see Exemplars).
-	Exemplars []Exemplar
+	// (star-fewshot, lmsi-fewshot) per task name; a task without any uses
+	// the built-in ones for the question's answer type (BuiltinExemplars).
+	Exemplars map[string][]Exemplar
 }
 
 // Validate reports what is missing from d; needGuidelines also requires a

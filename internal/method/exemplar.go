@@ -91,10 +91,10 @@ func ExemplarsFrom(seq iter.Seq2[task.Example, error], n int) ([]Exemplar, error
 // its answer as the hint when hinted, as STaR's rationalization prompt
 // carries the answer in its examples too), the assistant turn the
 // rationale followed by the boxed answer. It takes the first shots
-// exemplars that are not ex itself: d.Exemplars, or the built-in ones for
-// ex's answer type.
+// exemplars that are not ex itself: d.Exemplars of ex's task, or the
+// built-in ones for ex's answer type.
 func fewShot(d Deps, ex task.Example, tmpl string, hinted bool, shots int) ([]llm.Message, error) {
-	pool := d.Exemplars
+	pool := d.Exemplars[ex.Task]
 	if len(pool) == 0 {
 		var err error
 		if pool, err = BuiltinExemplars(ex.Spec.Type); err != nil {

@@ -15,12 +15,16 @@ import (
 
 // newWithExemplars builds a method with the given exemplars.
 func newWithExemplars(t *testing.T, name string, f llm.Completer, cfg Config, ex []Exemplar) Method {
+	var byTask map[string][]Exemplar
+	if ex != nil {
+		byTask = map[string][]Exemplar{sevenQ.Task: ex}
+	}
 	t.Helper()
 	p, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(name, Deps{LLM: f, Model: "m", Prompts: p, Guidelines: guideline.Default(), Exemplars: ex}, cfg)
+	m, err := New(name, Deps{LLM: f, Model: "m", Prompts: p, Guidelines: guideline.Default(), Exemplars: byTask}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
