@@ -107,6 +107,13 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
+		if o.protocol == eval.ProtocolBBH {
+			for _, src := range sources {
+				if src.Name != "bbh" && !strings.HasPrefix(src.Name, "bbh.") {
+					return fmt.Errorf("--protocol %s: task %s is not a BIG-Bench Hard question set (use --suite bbh-reference, --suite bbh, or bbh.<subtask> tasks)", eval.ProtocolBBH, src.Name)
+				}
+			}
+		}
 		prompt, err := o.promptFunc(set, reg)
 		if err != nil {
 			return err
@@ -181,6 +188,15 @@ func (o *evalFlags) check(fs *pflag.FlagSet) error {
 		return errors.New("say what to evaluate: --task T[,T...] or --suite in-domain|ood|all")
 	case len(o.tasks) > 0 && o.suite != "":
 		return errors.New("--task and --suite exclude each other")
+	}
+	switch o.protocol {
+	case eval.ProtocolZeroShot:
+	case eval.ProtocolBBH:
+		if fs.Changed("prompts") {
+			return fmt.Errorf("--prompts replaces the zero-shot eval/ templates; --protocol %s uses BIG-Bench Hard's official prompt files instead", eval.ProtocolBBH)
+		}
+	default:
+		return fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
 	}
 	switch o.mode {
 	case eval.Greedy:

@@ -121,6 +121,9 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"unknown task", []string{"--task", "gsm9k"}, "gsm9k"},
 		{"unknown suite", []string{"--suite", "odd"}, `unknown suite "odd"`},
 		{"missing split", []string{"--task", "gsm8k", "--split", "validation"}, `task gsm8k has no split "validation" (it has: `},
+		{"unknown protocol", []string{"--task", "gsm8k", "--protocol", "fewshot"}, `--protocol "fewshot"`},
+		{"prompts with the BBH protocol", []string{"--protocol", "bbh-3shot", "--prompts", t.TempDir()}, "official prompt files"},
+		{"BBH protocol on a non-BBH task", []string{"--protocol", "bbh-3shot", "--task", "gsm8k"}, "not a BIG-Bench Hard question"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
