@@ -47,6 +47,13 @@ func TestPaperLayout(t *testing.T) {
 		}
 	}
 	golden.Check(t, "testdata/paper.golden.md", b.Bytes())
+	var page bytes.Buffer
+	if err := HTML(&page, c, nil, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if h := page.String(); !strings.Contains(h, `<table id="synthesis-cost">`) || !strings.Contains(h, "<td>145.5</td><td>72500</td>") {
+		t.Errorf("HTML page lacks the synthesis cost table")
+	}
 
 	if _, _, err := Build(Options{Dirs: []string{"testdata/base"}, Layout: "magazine"}); err == nil || !strings.Contains(err.Error(), "unknown layout") {
 		t.Errorf("bad layout: %v", err)
