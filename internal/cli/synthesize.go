@@ -159,7 +159,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 			}
 		}()
 		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
-			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, taskNames, o.split),
+			Label: fmt.Sprintf("synthesize %s %s/%s", methodName, taskNames, o.split),
 			Total: total,
 			Stats: sess.Progress,
 			Kept:  true,
