@@ -15,6 +15,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
+	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -278,5 +279,52 @@ func TestSynthesizeSTaRFewShotTaskExemplars(t *testing.T) {
 				t.Errorf("request %d: the question is its own example", i)
 			}
 		}
+	}
+}
+
+// TestSynthesizeLMSIReferenceBuiltinExemplars: under the reference profile
+// "lmsi" runs lmsi-fewshot (32 paths at 0.7), with our worked examples,
+// never the task's labelled rationales.
+func TestSynthesizeLMSIReferenceBuiltinExemplars(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	tk, err := task.NewRegistry(data).Get("gsm8k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs, err := tk.First(t.Context(), "train", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := simserver.New(simserver.Config{Seed: 4}, []simserver.Entry{simserver.EntryFor(exs[0])})
+	rec := &recorder{next: srv}
+	ts := httptest.NewServer(rec)
+	defer ts.Close()
+	out := t.TempDir()
+	args := []string{"synthesize", "--data-dir", data, "--no-download", "--task", "gsm8k", "--limit", "1",
+		"--model", srv.Model(), "--base-url", ts.URL, "--out", out, "--method", "lmsi", "--profile", "reference"}
+	var stdout, stderr bytes.Buffer
+	if code := Main(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	builtin, err := method.BuiltinExemplars(exs[0].Spec.Type)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.reqs) != 32 {
+		t.Fatalf("%d requests, want 32", len(rec.reqs))
+	}
+	for i, r := range rec.reqs {
+		// system turn, 4 examples, the question
+		if r.Temperature != 0.7 || len(r.Messages) != 10 || !strings.Contains(r.Messages[1].Content, builtin[0].Question) {
+			t.Fatalf("request %d: temperature %g, %d messages, first example %.80q", i, r.Temperature, len(r.Messages), r.Messages[1].Content)
+		}
+	}
+	var man synth.Manifest
+	if err := json.Unmarshal(readSynthOutputs(t, out)[synth.ManifestFile], &man); err != nil {
+		t.Fatal(err)
+	}
+	if man.Method != method.LMSIFewShot {
+		t.Errorf("manifest method %q", man.Method)
 	}
 }

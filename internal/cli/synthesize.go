@@ -256,13 +256,15 @@ func profileTask(reg *task.Registry, name, split, profile string) (*task.Task, e
 	return reg.Get(task.ReferenceVariant(name))
 }
 
-// taskExemplars returns the few-shot methods' worked examples per task,
+// taskExemplars returns star-fewshot's worked examples per task,
 // from each task's training split (its own rationales); a task without any
 // gets none, and the method uses the built-in ones for the question's answer
 // type. One more than shots is read, since a question is never its own
 // exemplar.
 func taskExemplars(ctx context.Context, tks []*task.Task, methodName string, shots int) (map[string][]method.Exemplar, error) {
-	if methodName != method.STaRFewShot && methodName != method.LMSIFewShot {
+	// LMSI uses no label at all, so its examples are never the task's own
+	// (lmsi-fewshot always takes the built-in ones).
+	if methodName != method.STaRFewShot {
 		return nil, nil
 	}
 	out := map[string][]method.Exemplar{}

@@ -96,7 +96,9 @@ func (m *starFewShot) Synthesize(ctx context.Context, ex task.Example) (Outcome,
 }
 
 // lmsiFewShot is LMSI with its original settings (Huang et al., 2022):
-// a few-shot chain-of-thought prompt, 32 sampled paths at temperature 0.7,
+// a few-shot chain-of-thought prompt (fixed worked examples; the CLI gives
+// it the built-in ones, since the task's rationales carry gold answers and
+// LMSI uses none), 32 sampled paths at temperature 0.7,
 // the majority answer as the pseudo-label (no gold answer is used), and
 // every path that agrees with it kept: no cap, no near-duplicate removal.
 type lmsiFewShot struct {
