@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -203,6 +204,31 @@ func TestSynthesizeReferenceProfile(t *testing.T) {
 		}
 	}
 	golden.Check(t, filepath.Join("testdata", "profile_reference", "sft.jsonl"), sft)
+
+	// Preference pairs read as the training targets: the same prefix (both
+	// questions were rescued by hints, so hinted chosen paths are allowed).
+	dpo := filepath.Join(t.TempDir(), "dpo.jsonl")
+	if code := Main([]string{"export", out, "--format", "dpo", "--dpo-mix-hinted", "--out-file", dpo}, &stdout, &stderr); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, stderr.String())
+	}
+	pairs, err := os.ReadFile(dpo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bytes.TrimSpace(pairs)) == 0 {
+		t.Fatal("no preference pair")
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(pairs), []byte("\n")) {
+		var p struct {
+			Chosen, Rejected []struct{ Content string }
+		}
+		if err := json.Unmarshal(line, &p); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(p.Chosen[0].Content, "Let's think step by step.\n\n") || !strings.HasPrefix(p.Rejected[0].Content, "Let's think step by step.\n\n") {
+			t.Fatalf("pair without the training prefix: %s", line)
+		}
+	}
 	var man synth.Manifest
 	if err := json.Unmarshal(outs[synth.ManifestFile], &man); err != nil {
 		t.Fatal(err)
