@@ -22,10 +22,15 @@ type result struct {
 	kind       ErrorKind // set when err is a failed attempt
 	retryable  bool
 	retryAfter time.Duration
+	// sent is when the attempt was sent: a success tells about the
+	// server only from then on (see Client.health).
+	sent time.Time
 }
 
 // do sends one HTTP request for n samples to ep, bounded by Options.Timeout.
-func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) result {
+func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) (res result) {
+	sent := time.Now()
+	defer func() { res.sent = sent }()
 	body, err := json.Marshal(newWireRequest(req, n, seed))
 	if err != nil {
 		return result{err: fmt.Errorf("llm: encode request: %w", err)}
@@ -48,7 +53,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 
 	c.stats.requests.Add(1)
 	c.stats.inFlight.Add(1)
-	res := c.roundTrip(ctx, actx, ep, hreq, n)
+	res = c.roundTrip(ctx, actx, ep, hreq, n)
 	c.stats.inFlight.Add(-1)
 	if res.err == nil {
 		c.stats.addUsage(res.usage)
