@@ -43,7 +43,7 @@ type evalFlags struct {
 func newEvalCmd() *cobra.Command {
 	var o evalFlags
 	cmd := &cobra.Command{
-		Use:   "eval (--task T[,T...] | --suite in-domain|ood|all) --model M --base-url URL --out DIR",
+		Use:   "eval (--task T[,T...] | --suite in-domain|ood|all|bbh|bbh-reference | --protocol bbh-3shot) --model M --base-url URL --out DIR",
 		Short: "Evaluate a model zero-shot: greedy or self-consistency accuracy per task",
 		Long: `eval asks a model behind an OpenAI-compatible server every question of the
 chosen tasks, zero-shot, with a prompt asking for a step-by-step solution and
