@@ -346,7 +346,7 @@ func evalSettings(r *eval.Results) map[string]any {
 	}
 	s := map[string]any{
 		"model": r.Model, "split": r.Split, "limit": r.Limit, "mode": r.Mode, "samples": r.Samples,
-		"temperature": r.Temperature, "top_p": r.TopP, "max_tokens": r.MaxTokens, "seed": r.Seed, "tasks": tasks,
+		"temperature": r.Temperature, "top_p": r.TopP, "max_tokens": r.MaxTokens, "seed": r.Seed, "protocol": r.Protocol, "tasks": tasks,
 	}
 	if r.Config != nil {
 		s["version"] = r.Config["version"]

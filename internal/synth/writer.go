@@ -51,6 +51,8 @@ func createOut(dir, name string) (*fileio.File, error) {
 // writer writes sft.jsonl, candidates.jsonl and synth-index.jsonl.
 type writer struct {
 	prompts          *prompts.Set
+	userTmpl         string // "" = UserTemplate
+	prefix           string // before each training target
 	sft, cand, index *fileio.File
 	line             bytes.Buffer
 	enc              *json.Encoder
@@ -90,7 +92,7 @@ func (w *writer) write(o method.Outcome, index int) error {
 		}
 		if user == "" {
 			var err error
-			user, err = UserTurn(w.prompts, o.Example.Question, o.Example.Spec)
+			user, err = userTurn(w.prompts, w.userTmpl, o.Example.Question, o.Example.Spec)
 			if err != nil {
 				return err
 			}
@@ -102,7 +104,7 @@ func (w *writer) write(o method.Outcome, index int) error {
 		rec := SFTRecord{
 			Messages: []llm.Message{
 				{Role: "user", Content: user},
-				{Role: "assistant", Content: method.Clean(c.Path)},
+				{Role: "assistant", Content: w.prefix + method.Clean(c.Path)},
 			},
 			Task: c.Task, QuestionID: c.QuestionID, Method: c.Method,
 			GuidelineIDs: ids, Hinted: c.Hinted,
