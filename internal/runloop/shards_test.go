@@ -168,3 +168,22 @@ func TestShardedDryRun(t *testing.T) {
 		}
 	}
 }
+
+// TestSlurmLoopConfig: configs/gsm8k-loop-slurm.yaml loads and its dry run
+// submits each shard with sbatch --wait.
+func TestSlurmLoopConfig(t *testing.T) {
+	cfg, err := Load(filepath.Join("..", "..", "configs", "gsm8k-loop-slurm.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dir = filepath.Join(t.TempDir(), "run")
+	var log strings.Builder
+	if err := Run(context.Background(), cfg, Options{Invoke: (&fakeInvoker{}).invoke, Log: &log, DryRun: true, Executable: "/shared/bin/regenesis"}); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.ReplaceAll(log.String(), cfg.Dir, "$RUN")
+	want := "round-1/synthesize: would launch shard 7/8 (sh -c): sbatch --wait --requeue --job-name=round-1-synthesize-7 --cpus-per-task=4 --time=24:00:00 --output=$RUN/round-1/synth.shards/shard-7.log --wrap '/shared/bin/regenesis synthesize --task gsm8k --method regenesis --split train --base-url http://gpu-head:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --out $RUN/round-1/synth.shards/shard-7 --shard 7/8'"
+	if !strings.Contains(out, want) {
+		t.Errorf("dry run lacks\n%s\n%s", want, out)
+	}
+}
