@@ -28,6 +28,7 @@ type llmFlags struct {
 	timeout     time.Duration
 	maxRetries  int
 	store       string
+	hosted      *hostedFlags
 }
 
 // addLLMFlags registers the model-server and run-store flags on cmd. The
@@ -45,6 +46,7 @@ func addLLMFlags(cmd *cobra.Command) *llmFlags {
 	fs.IntVar(&f.concurrency, "server-concurrency", llm.DefaultConcurrency, "most requests in flight per server")
 	fs.DurationVar(&f.timeout, "request-timeout", llm.DefaultTimeout, "time limit of one HTTP attempt")
 	fs.IntVar(&f.maxRetries, "max-retries", llm.DefaultMaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
+	f.hosted = addHostedFlags(fs)
 	fs.StringVar(&f.store, "store", "", "run store (SQLite) every sample is committed to before use (default OUT/store.db)")
 	return f
 }
@@ -93,7 +95,12 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if retries == 0 {
 		retries = -1 // the client's "none"; its 0 means "default"
 	}
+	limits, err := f.hosted.rateLimits()
+	if err != nil {
+		return nil, err
+	}
 	client, err := llm.NewClient(llm.Options{
+		RateLimits:  limits,
 		BaseURLs:    urls,
 		APIKey:      key,
 		Concurrency: f.concurrency,

@@ -48,6 +48,9 @@ type Options struct {
 	// busy one that fails now and then rarely fails that many in a row.
 	RestAfter int
 	RestFor   time.Duration
+	// RateLimits caps requests and tokens per minute per endpoint; the
+	// servers' x-ratelimit-* headers are followed as well (ratelimit.go).
+	RateLimits RateLimits
 	// HTTPClient replaces the client's own tuned HTTP client when set.
 	HTTPClient *http.Client
 	// Logger receives retries and endpoint state changes; nil discards them.
