@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/eval"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
@@ -110,6 +111,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		}
 		defer session.Close()
 
+		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(session.Pricing))
 		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
 			Label: "eval " + session.Model,
 			Total: total,
@@ -131,6 +133,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			Concurrency:  cmp.Or(o.concurrency, session.Capacity),
 			OutDir:       o.out,
 			Meta:         evalMeta(cmd, set),
+			Pricing:      &session.Pricing,
 			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
 		})
 		display.Stop()
@@ -272,6 +275,9 @@ func printResults(w io.Writer, res *eval.Results, dir string) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if m := res.Money; m != nil {
+		fmt.Fprintf(w, "%d prompt + %d completion tokens, cost %s\n", res.Usage.PromptTokens, res.Usage.CompletionTokens, cost.Format(m.Total))
 	}
 	_, err := fmt.Fprintf(w, "%s (%s) written to %s\n", res.Model, res.Mode, dir)
 	return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/store"
@@ -59,6 +60,8 @@ type llmSession struct {
 	Store     *store.Store
 	// Model is the --model value.
 	Model string
+	// Pricing prices the session's tokens (package cost).
+	Pricing cost.Pricing
 	// Capacity is the number of requests the servers take at once
 	// (--server-concurrency times the number of servers): what a command
 	// sizes its work in flight by to keep them saturated.
@@ -111,6 +114,10 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if err != nil {
 		return nil, fmt.Errorf("--base-url: %w", err)
 	}
+	pricing, err := f.hosted.pricing(f.model, urls, false)
+	if err != nil {
+		return nil, err
+	}
 	path := f.store
 	if path == "" {
 		path = defaultStorePath
@@ -127,6 +134,7 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Client:    client,
 		Store:     st,
 		Model:     f.model,
+		Pricing:   pricing,
 		Capacity:  f.concurrency * len(urls),
 	}, nil
 }
@@ -137,12 +145,18 @@ func (s *llmSession) Close() error { return s.Store.Close() }
 // Progress reads the session's counters for a progress display.
 func (s *llmSession) Progress() progress.Snapshot {
 	cs, ss := s.Client.Stats(), s.Store.Stats()
-	return progress.Snapshot{
+	snap := progress.Snapshot{
 		Requests:         cs.Requests,
 		Cached:           ss.Hits,
 		Retries:          cs.Retries,
 		CompletionTokens: cs.CompletionTokens,
 	}
+	if v, ok := s.Pricing.Dollars(cs.PromptTokens, cs.CompletionTokens); ok {
+		snap.Spent = &v
+	} else {
+		snap.Unpriced = true
+	}
+	return snap
 }
 
 // splitList splits a comma- or space-separated list, dropping empty items.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/progress"
@@ -140,6 +141,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 				err = fmt.Errorf("close run store: %w", cerr)
 			}
 		}()
+		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(sess.Pricing))
 		total, _ := splitCount(tk.Info(), o.split)
 		if o.limit > 0 && (total == 0 || o.limit < total) {
 			total = o.limit
@@ -176,7 +178,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 				Guidelines:   guideline.IDs(pool),
 				PromptHashes: methodHashes(set, o.method),
 			},
-			Usage: meter.Usage,
+			Usage:   meter.Usage,
+			Pricing: &sess.Pricing,
 			OnWritten: func(_ method.Outcome, c synth.Counts) {
 				display.SetKept(int64(c.Kept))
 				display.AddDone(1)
@@ -360,9 +363,16 @@ func stripUserinfo(v string) string {
 
 // costLine summarizes a run's cost for the closing line.
 func costLine(c synth.Cost) string {
-	if c.PerKeptPath == nil {
-		return fmt.Sprintf("%d samples, %d tokens", c.Samples, c.Tokens)
+	line := fmt.Sprintf("%d samples, %d tokens", c.Samples, c.Tokens)
+	if c.PerKeptPath != nil {
+		line = fmt.Sprintf("%d samples, %d tokens (%.1f samples, %.0f tokens per kept path)",
+			c.Samples, c.Tokens, c.PerKeptPath.Samples, c.PerKeptPath.Tokens)
 	}
-	return fmt.Sprintf("%d samples, %d tokens (%.1f samples, %.0f tokens per kept path)",
-		c.Samples, c.Tokens, c.PerKeptPath.Samples, c.PerKeptPath.Tokens)
+	if m := c.Money; m != nil {
+		line += ", cost " + cost.Format(m.Total)
+		if m.PerKeptPath != nil {
+			line += " (" + cost.Format(m.PerKeptPath) + " per kept path)"
+		}
+	}
+	return line
 }

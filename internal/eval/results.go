@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/regenesis-ai/regenesis/internal/cost"
 )
 
 // File names written into Options.OutDir.
@@ -62,8 +64,10 @@ type Results struct {
 	Tasks       map[string]*TaskResult  `json:"tasks"`
 	Groups      map[string]*GroupResult `json:"groups"`
 	Usage       Usage                   `json:"usage"`
-	WallSeconds float64                 `json:"wall_seconds"`
-	Config      map[string]any          `json:"config,omitempty"`
+	// Money prices Usage (nil when the run was given no pricing).
+	Money       *cost.Money    `json:"money,omitempty"`
+	WallSeconds float64        `json:"wall_seconds"`
+	Config      map[string]any `json:"config,omitempty"`
 }
 
 // newResults returns empty results for o, with every task present even if
@@ -87,6 +91,15 @@ func newResults(o *Options) *Results {
 		r.Tasks[s.Name] = &TaskResult{Group: string(s.Group), Split: s.Split, Mode: r.Mode}
 	}
 	return r
+}
+
+// questions counts the predictions of every task.
+func (r *Results) questions() int {
+	n := 0
+	for _, t := range r.Tasks {
+		n += t.N
+	}
+	return n
 }
 
 // add counts one prediction.

@@ -91,6 +91,9 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	}
 	res.finish()
 	res.WallSeconds = time.Since(start).Seconds()
+	if o.Pricing != nil {
+		res.Money = o.Pricing.MoneyFor(res.Usage.PromptTokens, res.Usage.CompletionTokens, res.questions(), -1)
+	}
 	if err := writeResults(o.OutDir, res); err != nil {
 		return nil, err
 	}
