@@ -78,7 +78,7 @@ func newSynthHarness(t *testing.T) *synthHarness {
 // command is the synthesis run into out.
 func (h *synthHarness) command(out string) *exec.Cmd {
 	return exec.Command(h.bin, "synthesize", "--task", "gsm8k", "--split", "train", "--limit", strconv.Itoa(synthQuestions),
-		"--method", "regenesis", "--model", "simulated", "--base-url", h.srv.BaseURL, "--data-dir", dataDir,
+		"--method", "regenesis", "--model", h.srv.Model(), "--base-url", h.srv.BaseURL, "--data-dir", dataDir,
 		"--server-concurrency", strconv.Itoa(serverConcurrency), "--seed", "3", "--out", out)
 }
 

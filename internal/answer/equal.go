@@ -3,6 +3,7 @@ package answer
 import (
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Equal reports whether the predicted answer pred is the gold answer, read
@@ -33,8 +34,8 @@ func Equal(pred, gold string, spec Spec) bool {
 	case Choice:
 		return choiceEqual(pred, gold, spec)
 	case YesNo:
-		g, okG := yesNoIn(gold, false)
-		p, okP := yesNoIn(pred, false)
+		g, okG := yesNoIn(gold)
+		p, okP := yesNoIn(pred)
 		if okG && okP {
 			return g == p
 		}
@@ -100,14 +101,24 @@ func numericValue(s string) (number, bool) {
 	return number{}, false
 }
 
-// textEqual compares two free-text answers.
+// textEqual compares two free-text answers: by value when both are plain
+// numbers ("1,000" and "1000"), else as normalized text, so that "24" is
+// not "24 April".
 func textEqual(pred, gold string) bool {
-	if p, ok := parseNumber(pred); ok {
-		if g, ok := parseNumber(gold); ok {
+	if p, ok := plainNumber(pred); ok {
+		if g, ok := plainNumber(gold); ok {
 			return numbersEqual(p, g)
 		}
 	}
 	return normalizeText(pred) == normalizeText(gold)
+}
+
+// plainNumber reads s as a number without words around it.
+func plainNumber(s string) (number, bool) {
+	if strings.IndexFunc(s, unicode.IsLetter) >= 0 {
+		return number{}, false
+	}
+	return parseNumber(s)
 }
 
 // Canonical returns the vote key of an answer: equivalent answers of
@@ -130,13 +141,13 @@ func Canonical(ans string, spec Spec) string {
 			return l
 		}
 	case YesNo:
-		if yn, ok := yesNoIn(ans, false); ok {
+		if yn, ok := yesNoIn(ans); ok {
 			return yn
 		}
 	case Math:
 		return mathCanonical(ans)
 	default:
-		if n, ok := parseNumber(ans); ok {
+		if n, ok := plainNumber(ans); ok {
 			return formatNumber(n.value)
 		}
 	}

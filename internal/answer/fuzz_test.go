@@ -17,8 +17,9 @@ var fuzzSpecs = []Spec{
 
 func fuzzSpec(k uint8) Spec { return fuzzSpecs[int(k)%len(fuzzSpecs)] }
 
-// FuzzExtract checks that no model text makes Extract panic, and that what
-// it extracts is a non-empty answer equal to itself.
+// FuzzExtract checks that no model text makes Extract panic (with or
+// without a cut-off finish reason: the high bit of the type byte), and
+// that what it extracts is a non-empty answer equal to itself.
 func FuzzExtract(f *testing.F) {
 	for _, s := range []string{
 		"The answer is \\boxed{18}.",
@@ -29,6 +30,23 @@ func FuzzExtract(f *testing.F) {
 		"Final answer:\n\\left( 3, \\frac{\\pi}{2} \\right)",
 		"\\boxed{\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}}",
 		"the answer is b) no",
+		// The shapes of issue 13: hedges, invalid options, negation,
+		// chains, continuations, words, placeholders, lists, ANLI verbs.
+		"So the answer is (A) or (B).",
+		"Looking at (B) ... neither works, so the answer is (C).",
+		"The answer is not (D). It is (A), not (B).",
+		"A: 80 + 150 = 230 miles",
+		"So the answer is 60 + 180 + 126 = 366.",
+		"the final answer is 15 gallons * 8 pints / gallon = <<15*8=120>>120 pints",
+		"The answer is 7.\n\nQ: next?\nA: The answer is 3.",
+		"The answer is three and a half, or 3½, or twelve.",
+		"C is the correct answer. I would choose C. The correct option is C",
+		"The premise entails the hypothesis; it neither contradicts nor ...",
+		"So the sentence is not plausible. The argument is invalid.",
+		"There is no definitive answer: yes or no.",
+		"The sorted list is:\n1. apple\n2. banana\n3. cherry",
+		"\\boxed{1 \\pm \\sqrt{19}} \\boxed{10{,}000} \\boxed{<number>}",
+		"ANS:D\nCorrect answer - A\nThus B\nThe Answer is, B.",
 	} {
 		for k := range uint8(len(fuzzSpecs)) {
 			f.Add(s, k, false)
@@ -40,7 +58,11 @@ func FuzzExtract(f *testing.F) {
 		if strict {
 			mode = Strict
 		}
-		a, ok := Extract(text, spec, mode)
+		finish := ""
+		if k&0x80 != 0 {
+			finish = "length"
+		}
+		a, ok := ExtractReply(text, finish, spec, mode)
 		if ok != (a != "") {
 			t.Fatalf("Extract(%q) = %q, %v: found must mean non-empty", text, a, ok)
 		}

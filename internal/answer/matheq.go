@@ -45,6 +45,11 @@ func mathEqualDepth(a, b string, depth int) bool {
 		}
 		return true
 	}
+	if strings.Contains(a, `\pm`) || strings.Contains(b, `\pm`) {
+		if xa, xb := expandPM(a), expandPM(b); xa != a || xb != b {
+			return mathEqualDepth(xa, xb, depth+1)
+		}
+	}
 	if pa, pb := splitTop(a, `\cup`), splitTop(b, `\cup`); len(pa) > 1 || len(pb) > 1 {
 		return elementsEqual(pa, pb, true, depth)
 	}
@@ -59,6 +64,34 @@ func mathEqualDepth(a, b string, depth int) bool {
 	ea, va, okA := parseMath(a)
 	eb, vb, okB := parseMath(b)
 	return okA && okB && exprsEqual(ea, eb, va, vb)
+}
+
+// expandPM writes an answer with \pm as the list of its two values: "1
+// \pm \sqrt{5}" is "1+\sqrt{5}, 1-\sqrt{5}", and in a set or a bare list
+// each element with one \pm becomes two elements. Other answers (tuples,
+// several \pm in one element) are returned as they are.
+func expandPM(s string) string {
+	open, close, inner := "", "", s
+	if strings.HasPrefix(s, `\{`) && strings.HasSuffix(s, `\}`) && len(s) >= 4 {
+		open, close, inner = `\{`, `\}`, s[2:len(s)-2]
+	} else if strings.HasPrefix(s, "(") || strings.HasPrefix(s, "[") {
+		return s
+	}
+	var out []string
+	changed := false
+	for _, e := range splitTop(inner, ",") {
+		if strings.Count(e, `\pm`) == 1 && len(splitTop(e, `\pm`)) == 2 {
+			e = strings.TrimSpace(e)
+			out = append(out, strings.Replace(e, `\pm`, "+", 1), strings.Replace(e, `\pm`, "-", 1))
+			changed = true
+			continue
+		}
+		out = append(out, e)
+	}
+	if !changed {
+		return s
+	}
+	return open + strings.Join(out, ", ") + close
 }
 
 // sequence is a tuple, interval, set or bare list: its brackets and

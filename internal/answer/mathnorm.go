@@ -16,7 +16,7 @@ var (
 		`\bigl`, "", `\bigr`, "", `\Bigl`, "", `\Bigr`, "",
 		`\!`, "", `\,`, " ", `\;`, " ", `\:`, " ", `\ `, " ", `~`, " ",
 		`\$`, "", `\%`, "", `%`, "", `\mid`, "|", `\lvert`, "|", `\rvert`, "|",
-		"−", "-", `\dots`, `\ldots`, `\cdots`, `\ldots`,
+		`{,}`, ",", "−", "-", `\dots`, `\ldots`, `\cdots`, `\ldots`,
 	)
 	// fracDigitsRE: \frac12, \frac 34.
 	fracDigitsRE = regexp.MustCompile(`\\frac\s*(\d)\s*(\d)`)

@@ -34,6 +34,8 @@ var (
 		`\$`, "$", `\%`, "%", `\!`, "", `\,`, "", `\;`, " ", `\ `, " ", `{,}`, ",",
 		"−", "-", `\left`, "", `\right`, "", `\dollar`, "$",
 	)
+	// calculatorRE is a GSM8K calculator annotation, "<<48+16=64>>".
+	calculatorRE = regexp.MustCompile(`<<[^<>]*>>`)
 	// currencyLeadRE is a currency written before a number.
 	currencyLeadRE = regexp.MustCompile(`^(?i:usd|us\$|rs\.?|inr|eur|gbp)\s*|^[€£¥₹]\s*`)
 )
@@ -41,6 +43,12 @@ var (
 // numericPrep rewrites LaTeX and typographic spellings of numbers into plain
 // text that numberRE reads: "\$1{,}000", "\frac{1}{2}", "50\%", "−3".
 func numericPrep(s string) string {
+	if strings.Contains(s, "<<") {
+		s = calculatorRE.ReplaceAllString(s, "") // GSM8K's "<<48+16=64>>64"
+	}
+	if strings.ContainsAny(s, "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞") {
+		s = replaceVulgar(s)
+	}
 	if strings.ContainsAny(s, `\−{°`) {
 		s = latexTextRE.ReplaceAllString(s, "$1")
 		// The space keeps "1\frac{1}{2}" from reading as 11/2.
@@ -135,7 +143,9 @@ type number struct {
 func parseNumber(s string) (number, bool) {
 	tok, ok := wholeNumber(numericPrep(s))
 	if !ok {
-		return number{}, false
+		if tok, ok = wordNumberWhole(s, 0); !ok {
+			return number{}, false
+		}
 	}
 	return parseToken(tok)
 }

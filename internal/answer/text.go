@@ -35,6 +35,7 @@ func cleanFragment(s string) string {
 	s = strings.TrimSpace(s)
 	for {
 		t := strings.TrimSpace(strings.Trim(s, "*_`\"'“”‘’ \t"))
+		t = strings.TrimLeft(t, ",;:") // "The answer is, B."
 		t = strings.TrimSuffix(t, ".")
 		t = strings.TrimSpace(strings.Trim(t, "$"))
 		if t == s {
@@ -107,17 +108,34 @@ func normalizeText(s string) string {
 	return b.String()
 }
 
-// textIn reads a free-text answer from a fragment found at place at: a box
-// as written, after a phrase or on the last line its first sentence; never
-// from the whole text.
-func textIn(frag string, at place) (string, bool) {
+// numberedItemRE is a line that is one item of a numbered list.
+var numberedItemRE = regexp.MustCompile(`^\s*\d+[.)]\s*\S+\s*$`)
+
+// textReader reads a free-text answer from a fragment found at place at: a
+// box as written, after a phrase its first sentence, on the last line the
+// line's first sentence (unless it is an item of a numbered list or holds
+// a box, which was read first), and in
+// the whole text only a numbered list of single words that ends it (a
+// sorted word list); never other prose of the whole text.
+func textReader(frag string, _ Spec, at place) (string, reading) {
 	switch at {
 	case inBox:
 	case afterPhrase, onLastLine:
+		if hasBoxCommand(frag) || at == onLastLine && numberedItemRE.MatchString(frag) {
+			return "", absent
+		}
 		frag = firstSentence(strings.TrimSpace(frag))
+	case inWholeText:
+		if l, ok := trailingWordList(frag); ok {
+			return l, found
+		}
+		return "", absent
 	default:
-		return "", false
+		return "", absent
 	}
 	s := latexUnescaper.Replace(cleanFragment(frag))
-	return s, s != ""
+	if s == "" {
+		return "", absent
+	}
+	return s, found
 }

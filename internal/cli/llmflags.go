@@ -30,6 +30,9 @@ type llmFlags struct {
 	maxRetries  int
 	store       string
 	hosted      *hostedFlags
+	noProbe     bool
+	giveUpAfter time.Duration
+	repair      bool
 }
 
 // addLLMFlags registers the model-server and run-store flags on cmd. The
@@ -49,6 +52,10 @@ func addLLMFlags(cmd *cobra.Command) *llmFlags {
 	fs.IntVar(&f.maxRetries, "max-retries", llm.DefaultMaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
 	f.hosted = addHostedFlags(fs)
 	fs.StringVar(&f.store, "store", "", "run store (SQLite) every sample is committed to before use (default OUT/store.db)")
+	fs.BoolVar(&f.noProbe, "no-probe", false, "skip the check, before any work, that each server answers, accepts the API key and serves --model")
+	fs.DurationVar(&f.giveUpAfter, "give-up-after", llm.DefaultGiveUpAfter,
+		"stop the run (saving what is done; the same command resumes) when every server has failed for this long without one success; 0 never stops")
+	fs.BoolVar(&f.repair, "repair", false, "drop run-store rows that fail their checksum (changed on disk) and request them again, instead of stopping")
 	return f
 }
 
@@ -66,7 +73,15 @@ type llmSession struct {
 	// (--server-concurrency times the number of servers): what a command
 	// sizes its work in flight by to keep them saturated.
 	Capacity int
+	// Ready is how many requests a command with one request per work item
+	// (eval) keeps ready: readyFactor times Capacity, so that the requests
+	// waiting out a retry (a Retry-After, a short backoff) do not leave a
+	// server slot idle.
+	Ready int
 }
+
+// readyFactor is how many requests per server slot a command keeps ready.
+const readyFactor = 4
 
 // open creates the client and opens the run store, at --store or else at
 // defaultStorePath. The caller closes the session.
@@ -94,6 +109,13 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if f.maxRetries < 0 {
 		return nil, fmt.Errorf("--max-retries %d: want 0 or more", f.maxRetries)
 	}
+	if f.giveUpAfter < 0 {
+		return nil, fmt.Errorf("--give-up-after %v: want a positive duration, or 0 to never stop", f.giveUpAfter)
+	}
+	giveUp := f.giveUpAfter
+	if giveUp == 0 {
+		giveUp = -1 // the client's "never"; its 0 means "default"
+	}
 	retries := f.maxRetries
 	if retries == 0 {
 		retries = -1 // the client's "none"; its 0 means "default"
@@ -102,6 +124,7 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if err != nil {
 		return nil, err
 	}
+	logger := slog.New(slog.NewTextHandler(f.cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	client, err := llm.NewClient(llm.Options{
 		RateLimits:  limits,
 		BaseURLs:    urls,
@@ -109,7 +132,8 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Concurrency: f.concurrency,
 		Timeout:     f.timeout,
 		MaxRetries:  retries,
-		Logger:      slog.New(slog.NewTextHandler(f.cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		GiveUpAfter: giveUp,
+		Logger:      logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--base-url: %w", err)
@@ -118,6 +142,11 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if err != nil {
 		return nil, err
 	}
+	if !f.noProbe {
+		if _, err := client.Probe(ctx, f.model); err != nil {
+			return nil, err
+		}
+	}
 	path := f.store
 	if path == "" {
 		path = defaultStorePath
@@ -125,7 +154,11 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if path == "" {
 		return nil, errors.New("no run store: set --store")
 	}
-	st, err := store.Open(ctx, filepath.Clean(path))
+	var storeOpts []store.Option
+	if f.repair {
+		storeOpts = append(storeOpts, store.WithRepair(logger))
+	}
+	st, err := store.Open(ctx, filepath.Clean(path), storeOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +168,8 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Store:     st,
 		Model:     f.model,
 		Pricing:   pricing,
-		Capacity:  f.concurrency * len(urls),
+		Capacity:  f.concurrency * client.UsableServers(),
+		Ready:     readyFactor * f.concurrency * client.UsableServers(),
 	}, nil
 }
 

@@ -69,6 +69,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitInterrupted
 	}
 	fmt.Fprintf(stderr, "regenesis: %v\n", err)
+	if errors.Is(err, llm.ErrGaveUp) {
+		fmt.Fprintln(stderr, "regenesis: stopped; finished work is saved: run the same command again to resume once a server answers")
+	}
 	return 1
 }
 

@@ -30,7 +30,11 @@ choice labels in any written form, yes/no/true/false, normalized text, LaTeX).
 
 Each line is an object with "prediction" (the model's full reply) and either
 "id" (an example ID of the task) or "question" (the question text exactly as
-the task renders it; whitespace does not matter). Other fields are ignored.
+the task renders it; whitespace does not matter). An optional "finish_reason"
+(the server's, e.g. "stop" or "length") marks a reply cut off by the token
+limit: such a reply has an answer only where it states one (a \boxed{} or an
+answer phrase), never from its last line or last number. Other fields are
+ignored.
 
 --mode lenient (the default) reads the last \boxed{} and, failing that, answer
 phrases, "####", the last line and the last number; --mode strict reads only
@@ -144,7 +148,11 @@ func score(ctx context.Context, t *task.Task, o scoreOptions, mode answer.Mode) 
 		if err != nil {
 			return err
 		}
-		extracted, ok := answer.Extract(pred, g.spec, mode)
+		finish, err := finishReason(data)
+		if err != nil {
+			return err
+		}
+		extracted, ok := answer.ExtractReply(pred, finish, g.spec, mode)
 		correct := ok && answer.Equal(extracted, g.answer, g.spec)
 		if err := out.write(verdict{Index: res.n, Extracted: extracted, Correct: correct}); err != nil {
 			return err
@@ -352,4 +360,19 @@ func abbreviate(s string, n int) string {
 		return string(r)
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// finishReason reads the optional "finish_reason" field of a predictions
+// line ("" when absent).
+func finishReason(data []byte) (string, error) {
+	var f struct {
+		FinishReason *string `json:"finish_reason"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil || f.FinishReason == nil {
+		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+			return "", errors.New(`field "finish_reason": want a string such as "stop" or "length"`)
+		}
+		return "", nil
+	}
+	return *f.FinishReason, nil
 }

@@ -16,7 +16,7 @@ import (
 // fakeModel answers "Q: <question>" prompts from a script of replies per
 // question. It records the requests and the most requests it saw at once.
 type fakeModel struct {
-	replies map[string][]string // question -> sample texts
+	replies map[string][]string // question -> sample texts; a "[length]" prefix: cut off by the token limit
 	fail    map[string]error    // question -> error to return
 	delay   time.Duration       // upper bound of a per-question delay
 
@@ -64,7 +64,11 @@ func (f *fakeModel) Complete(ctx context.Context, req llm.Request) (*llm.Respons
 		return resp, nil // a server that answered with no choices at all
 	}
 	for i := range int(n) {
-		resp.Choices = append(resp.Choices, llm.Choice{Index: i, Text: texts[i%len(texts)], FinishReason: "stop"})
+		text, finish := texts[i%len(texts)], "stop"
+		if t, ok := strings.CutPrefix(text, "[length]"); ok {
+			text, finish = t, "length"
+		}
+		resp.Choices = append(resp.Choices, llm.Choice{Index: i, Text: text, FinishReason: finish})
 	}
 	return resp, nil
 }

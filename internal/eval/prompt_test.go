@@ -3,6 +3,7 @@ package eval
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -33,6 +34,33 @@ func TestTemplatesAreZeroShotSolvePrompts(t *testing.T) {
 			for _, cue := range stageCues {
 				if strings.Contains(lower, cue) {
 					t.Errorf("prompt contains the stage cue %q:\n%s", cue, got)
+				}
+			}
+		})
+	}
+}
+
+// TestTemplatesGiveNoExampleAnswer checks that a format example in an
+// evaluation prompt is a placeholder that reads as no answer: a weak model
+// that copies "\boxed{42}" must not be credited when the answer is 42.
+func TestTemplatesGiveNoExampleAnswer(t *testing.T) {
+	fn := embeddedPrompts(t)
+	boxRE := regexp.MustCompile(`\\boxed\{[^{}]*\}`)
+	specs := []answer.Spec{
+		{Type: answer.Number}, {Type: answer.Math}, {Type: answer.YesNo}, {Type: answer.Text},
+		{Type: answer.Choice, Options: []answer.Option{{Label: "A", Text: "x"}, {Label: "B", Text: "y"}}},
+	}
+	for _, spec := range specs {
+		t.Run(string(spec.Type), func(t *testing.T) {
+			got, err := fn(task.Example{Task: "demo", Question: "Which?", Spec: spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, box := range boxRE.FindAllString(got, -1) {
+				for _, mode := range []answer.Mode{answer.Strict, answer.Lenient} {
+					if a, ok := answer.Extract("So "+box+".", spec, mode); ok {
+						t.Errorf("the prompt's example %s reads as the answer %q (mode %d)", box, a, mode)
+					}
 				}
 			}
 		})

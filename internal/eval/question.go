@@ -21,7 +21,9 @@ const (
 type Sample struct {
 	Text         string `json:"text"`
 	FinishReason string `json:"finish_reason,omitempty"`
-	// Extracted is the final answer read leniently from Text ("" when none).
+	// Extracted is the final answer read leniently from Text ("" when
+	// none); a reply cut off by the token limit (finish reason "length")
+	// has one only where it states it (answer.ExtractReply).
 	Extracted string `json:"extracted"`
 	Verdict   string `json:"verdict"`
 }
@@ -89,7 +91,7 @@ func (o *Options) predict(ctx context.Context, src *Source, ex task.Example) (*P
 	answers := make([]string, 0, len(resp.Choices))
 	for _, c := range resp.Choices {
 		s := Sample{Text: c.Text, FinishReason: c.FinishReason}
-		s.Extracted, _ = answer.Extract(c.Text, ex.Spec, answer.Lenient)
+		s.Extracted, _ = answer.ExtractReply(c.Text, c.FinishReason, ex.Spec, answer.Lenient)
 		s.Verdict = verdict(s.Extracted, ex)
 		p.Samples = append(p.Samples, s)
 		answers = append(answers, s.Extracted)

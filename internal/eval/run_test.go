@@ -450,3 +450,38 @@ func TestRunOddReplies(t *testing.T) {
 		t.Errorf("empty text: verdict %s, want no_answer", preds[1].Verdict)
 	}
 }
+
+// TestRunCutOffReplies checks that a reply cut off by the token limit is
+// scored only on an answer it states: its reasoning's last number is no
+// answer, and cut-off samples without one do not vote.
+func TestRunCutOffReplies(t *testing.T) {
+	model := &fakeModel{replies: map[string][]string{
+		"rambles": {"[length]We have 5 + 7 = 12, then 12 * 3 = 36, and then"},
+		"stated":  {"[length]So the answer is 36. To double-check: 36 / 3 = 12 and"},
+		"boxed":   {"[length]Thus \\boxed{36}. Checking: 36 / 3 = 12 and"},
+		"ended":   {"We have 5 + 7 = 12, then 12 * 3 = 36"},
+		"vote":    {"[length]Trying 7 + 2 = 9, and", "\\boxed{36}", "[length]Trying 7 + 2 = 9, and"},
+	}}
+	src := Source{Name: "t", Examples: examples(
+		num("t", "1", "rambles", "36"), num("t", "2", "stated", "36"), num("t", "3", "boxed", "36"),
+		num("t", "4", "ended", "36"), num("t", "5", "vote", "36"),
+	)}
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), Options{Model: "m", Completer: model, Prompt: plainPrompt, Sources: []Source{src}, OutDir: dir, Mode: Majority, Samples: 3, Temperature: 0.7}); err != nil {
+		t.Fatal(err)
+	}
+	preds := readPredictions(t, dir)
+	for i, want := range []struct{ verdict, answer string }{
+		{NoAnswer, ""}, {Correct, "36"}, {Correct, "36"}, {Correct, "36"}, {Correct, "36"},
+	} {
+		if preds[i].Verdict != want.verdict || preds[i].Answer != want.answer {
+			t.Errorf("question %s: verdict %s, answer %q; want %s, %q", preds[i].QuestionID, preds[i].Verdict, preds[i].Answer, want.verdict, want.answer)
+		}
+	}
+	if s := preds[0].Samples[0]; s.FinishReason != "length" || s.Extracted != "" || s.Verdict != NoAnswer {
+		t.Errorf("cut-off sample = %+v; want finish_reason length, no answer", s)
+	}
+	if got := preds[4].Agreement; got != 1 {
+		t.Errorf("vote agreement = %v, want 1 (cut-off samples without an answer do not vote)", got)
+	}
+}

@@ -27,6 +27,7 @@ type Client struct {
 	next      atomic.Uint64
 	stats     counters
 	limits    *rateLimits
+	gaveUp    atomic.Pointer[GaveUpError] // set once every endpoint failed for GiveUpAfter
 }
 
 var _ Completer = (*Client)(nil)
@@ -94,7 +95,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
 			return nil, err
 		}
 	} else {
-		choices, usage, err := c.sample(ctx, req, n, req.Seed)
+		choices, usage, err := c.sample(ctx, req, n, req.Seed, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +116,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (*Response, error) {
 func (c *Client) fanOut(ctx context.Context, req Request, resp *Response, from, n int) error {
 	resp.Choices = resp.Choices[:n]
 	if n-from == 1 {
-		choices, usage, err := c.sample(ctx, req, 1, seedAt(req.Seed, from))
+		choices, usage, err := c.sample(ctx, req, 1, seedAt(req.Seed, from), from)
 		if err != nil {
 			return err
 		}
@@ -127,7 +128,7 @@ func (c *Client) fanOut(ctx context.Context, req Request, resp *Response, from, 
 	g, gctx := errgroup.WithContext(ctx)
 	for i := from; i < n; i++ {
 		g.Go(func() error {
-			choices, usage, err := c.sample(gctx, req, 1, seedAt(req.Seed, i))
+			choices, usage, err := c.sample(gctx, req, 1, seedAt(req.Seed, i), i)
 			if err != nil {
 				return fmt.Errorf("sample %d of %d: %w", i, n, err)
 			}
@@ -174,7 +175,7 @@ func validate(req Request) error {
 // anyEndpointTakesN reports whether some endpoint may honour n > 1.
 func (c *Client) anyEndpointTakesN() bool {
 	for _, ep := range c.endpoints {
-		if ep.n.Load() != nUnsupported {
+		if !ep.dropped.Load() && ep.n.Load() != nUnsupported {
 			return true
 		}
 	}
@@ -183,9 +184,13 @@ func (c *Client) anyEndpointTakesN() bool {
 
 // sample asks for n samples in one request, retrying failed attempts. It
 // returns between 1 and n choices: fewer when the endpoint ignores n or
-// rejects it, which is then remembered for that endpoint.
-func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([]Choice, Usage, error) {
+// rejects it, which is then remembered for that endpoint. first is the
+// index of the first sample within req, for req.Persist.
+func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64, first int) ([]Choice, Usage, error) {
 	for attempt := 0; ; attempt++ {
+		if g := c.gaveUp.Load(); g != nil {
+			return nil, Usage{}, g
+		}
 		if attempt > 0 {
 			c.stats.retries.Add(1)
 		}
@@ -193,7 +198,7 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([
 		if err != nil {
 			return nil, Usage{}, err
 		}
-		res := c.attemptOn(ctx, ep, req, n, seed)
+		res := c.attemptOn(ctx, ep, req, n, seed, first)
 		if res.err == nil {
 			return res.choices, res.usage, nil
 		}
@@ -206,10 +211,20 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([
 		if !res.retryable {
 			return nil, Usage{}, res.err
 		}
+		if g := c.checkGiveUp(time.Now()); g != nil {
+			return nil, Usage{}, g
+		}
 		if attempt >= c.opts.MaxRetries {
 			return nil, Usage{}, fmt.Errorf("llm: giving up after %d attempts: %w", attempt+1, res.err)
 		}
-		delay := backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		// The backoff grows with the attempts only while the server is
+		// down; a fault among successes (the server answers everyone else)
+		// is retried after a short jitter of at most a tenth of
+		// BackoffBase, so that no request sits out seconds for nothing.
+		delay := backoff(0, c.opts.BackoffBase/10, c.opts.BackoffBase/10)
+		if ep.down.Load() {
+			delay = backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+		}
 		if res.retryAfter > 0 {
 			delay = res.retryAfter
 		}
@@ -217,7 +232,10 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([
 			slog.String("endpoint", ep.name), slog.String("kind", string(res.kind)),
 			slog.Int("attempt", attempt+1), slog.Duration("delay", delay),
 			slog.String("error", res.err.Error()))
-		if err := sleep(ctx, delay); err != nil {
+		if err := c.sleepUnlessGivenUp(ctx, delay); err != nil {
+			if g := c.gaveUp.Load(); g != nil {
+				return nil, Usage{}, g
+			}
 			return nil, Usage{}, fmt.Errorf("llm: %w (last attempt: %w)", err, res.err)
 		}
 	}
@@ -225,7 +243,11 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64) ([
 
 // attemptOn runs one attempt on ep (releasing it after) and, when ep
 // rejects n > 1 with HTTP 400, one more attempt with n = 1 on the same slot.
-func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) result {
+//
+// A successful attempt's choices go to req.Persist before the slot is
+// released, so that a response is durable before another request is sent
+// in its place.
+func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int, seed *int64, first int) result {
 	defer ep.inflight.Add(-1)
 	if err := ep.acquire(ctx); err != nil {
 		return result{err: err}
@@ -243,7 +265,7 @@ func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int
 			c.markN(ep, nUnsupported, "rejects n > 1: "+apiErr.Message)
 		}
 		c.health(ep, res)
-		return res
+		return c.persist(ctx, req, first, res)
 	}
 	if res.err == nil && sendN > 1 {
 		if len(res.choices) < sendN {
@@ -253,6 +275,18 @@ func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int
 		}
 	}
 	c.health(ep, res)
+	return c.persist(ctx, req, first, res)
+}
+
+// persist hands a successful attempt's choices to req.Persist; a failure
+// to save fails the request (it is not the server's fault: no retry).
+func (c *Client) persist(ctx context.Context, req Request, first int, res result) result {
+	if res.err != nil || req.Persist == nil {
+		return res
+	}
+	if err := req.Persist(ctx, first, res.choices, res.usage); err != nil {
+		return result{err: fmt.Errorf("llm: save response: %w", err)}
+	}
 	return res
 }
 
@@ -263,38 +297,75 @@ func (c *Client) markN(ep *endpoint, v nSupport, why string) {
 	}
 }
 
-// health updates ep's failure streak and rest after an attempt.
+// health updates ep's failure streak and rest after an attempt. A server
+// rests only when it is down: RestAfter attempts in a row failed, with no
+// success between them. The cause (the last error) is logged once when it
+// goes down, and once more when it answers again.
 func (c *Client) health(ep *endpoint, res result) {
 	switch {
 	case res.err != nil && res.kind == "":
 		// Canceled by the caller: says nothing about the endpoint.
 	case res.err == nil || !res.retryable:
-		ep.succeeded()
+		if ep.succeeded() {
+			c.log.Warn("llm: server answers again", slog.String("endpoint", ep.name))
+		}
 	default:
 		// A Retry-After delays the retry of its own request (see sample);
 		// the endpoint keeps serving the others unless it keeps failing.
 		now := time.Now()
-		if streak := ep.failed(); streak >= int64(c.opts.RestAfter) {
-			if !ep.resting(now) {
-				c.log.Warn("llm: endpoint failing; resting it",
-					slog.String("endpoint", ep.name), slog.Int64("consecutive_failures", streak),
-					slog.Duration("rest", c.opts.RestFor))
-			}
-			ep.restUntil(now.Add(c.opts.RestFor))
+		streak := ep.failed(res.err, now)
+		if streak < int64(c.opts.RestAfter) || ep.resting(now) {
+			return
+		}
+		rest := c.opts.RestFor
+		if c.usable() == 1 {
+			// Nowhere else to send the work: back off briefly, never stall.
+			k := min(int(ep.rests.Add(1))-1, 30)
+			rest = min(rest, maxSoloRest, c.opts.BackoffBase<<k)
+		}
+		if ep.down.CompareAndSwap(false, true) {
+			c.log.Warn("llm: server failing; retrying it (the run stops if every server keeps failing)",
+				slog.String("endpoint", ep.name), slog.String("cause", res.err.Error()),
+				slog.Int64("consecutive_failures", streak), slog.Duration("rest", rest),
+				slog.Duration("give_up_after", c.opts.GiveUpAfter))
+		}
+		ep.restUntil(now.Add(rest))
+	}
+}
+
+// UsableServers is the number of servers the client sends work to: those
+// that passed Probe (all of them without a probe).
+func (c *Client) UsableServers() int { return c.usable() }
+
+// usable is the number of endpoints that passed the probe (all of them
+// without a probe).
+func (c *Client) usable() int {
+	n := 0
+	for _, ep := range c.endpoints {
+		if !ep.dropped.Load() {
+			n++
 		}
 	}
+	return n
 }
 
 // pick chooses the endpoint with the fewest requests in flight among those
 // not resting, and counts the caller in its in-flight number. When every
-// endpoint rests it waits for the first one to wake.
+// endpoint rests it waits for the first one to wake, or for the client to
+// give up.
 func (c *Client) pick(ctx context.Context) (*endpoint, error) {
 	for {
+		if g := c.gaveUp.Load(); g != nil {
+			return nil, g
+		}
 		now := time.Now()
 		var best, wake *endpoint
 		start := int(c.next.Add(1) % uint64(len(c.endpoints)))
 		for i := range c.endpoints {
 			ep := c.endpoints[(start+i)%len(c.endpoints)]
+			if ep.dropped.Load() {
+				continue
+			}
 			if ep.resting(now) {
 				if wake == nil || ep.restTill.Load() < wake.restTill.Load() {
 					wake = ep
@@ -309,10 +380,19 @@ func (c *Client) pick(ctx context.Context) (*endpoint, error) {
 			best.inflight.Add(1)
 			return best, nil
 		}
+		if wake == nil {
+			return nil, errors.New("llm: no usable server")
+		}
+		if g := c.checkGiveUp(now); g != nil {
+			return nil, g
+		}
 		// Jitter the wake-up so that the requests queued behind a rest do
 		// not all arrive in the same instant.
 		wait := time.Until(time.Unix(0, wake.restTill.Load())) + rand.N(c.opts.BackoffBase)
-		if err := sleep(ctx, wait); err != nil {
+		if err := c.sleepUnlessGivenUp(ctx, wait); err != nil {
+			if g := c.gaveUp.Load(); g != nil {
+				return nil, g
+			}
 			return nil, err
 		}
 	}

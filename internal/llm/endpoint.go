@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -28,6 +29,16 @@ type endpoint struct {
 	failures atomic.Int64  // consecutive failed attempts
 	restTill atomic.Int64  // unix nanoseconds until which it takes no work
 	n        atomic.Int32  // an nSupport
+
+	// failingSince is when the current failure streak began (unix
+	// nanoseconds); 0 while the last attempt succeeded.
+	failingSince atomic.Int64
+	down         atomic.Bool  // resting after a streak; reported once per streak
+	rests        atomic.Int32 // rests in the current streak, for the one-server backoff
+	dropped      atomic.Bool  // failed the probe: takes no work
+
+	mu      sync.Mutex
+	lastErr error // the last failed attempt's error, for the give-up message
 }
 
 func newEndpoint(base string, concurrency int) (*endpoint, error) {
@@ -94,18 +105,40 @@ func (e *endpoint) restUntil(t time.Time) {
 	}
 }
 
-// succeeded clears the failure streak and any rest.
-func (e *endpoint) succeeded() {
+// succeeded clears the failure streak and any rest, and reports whether
+// the endpoint was down (resting) until now.
+func (e *endpoint) succeeded() (wasDown bool) {
 	if e.failures.Load() != 0 {
 		e.failures.Store(0)
+	}
+	if e.failingSince.Load() != 0 {
+		e.failingSince.Store(0)
 	}
 	if e.restTill.Load() != 0 {
 		e.restTill.Store(0)
 	}
+	if e.rests.Load() != 0 {
+		e.rests.Store(0)
+	}
+	return e.down.Load() && e.down.Swap(false)
 }
 
-// failed records a failed attempt and reports the new failure streak.
-func (e *endpoint) failed() int64 { return e.failures.Add(1) }
+// failed records a failed attempt at now with its error and reports the
+// new failure streak.
+func (e *endpoint) failed(err error, now time.Time) int64 {
+	e.failingSince.CompareAndSwap(0, now.UnixNano())
+	e.mu.Lock()
+	e.lastErr = err
+	e.mu.Unlock()
+	return e.failures.Add(1)
+}
+
+// lastError returns the error of the endpoint's last failed attempt.
+func (e *endpoint) lastError() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastErr
+}
 
 // acquire waits for a free slot on e; the caller has already counted
 // itself in e.inflight.

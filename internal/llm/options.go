@@ -8,14 +8,20 @@ import (
 
 // Defaults applied by NewClient to zero-valued Options fields.
 const (
-	DefaultConcurrency = 64
-	DefaultTimeout     = 10 * time.Minute
-	DefaultMaxRetries  = 8
-	DefaultBackoffBase = 500 * time.Millisecond
-	DefaultBackoffMax  = 30 * time.Second
-	DefaultRestAfter   = 3
-	DefaultRestFor     = 10 * time.Second
+	DefaultConcurrency  = 64
+	DefaultTimeout      = 10 * time.Minute
+	DefaultMaxRetries   = 20
+	DefaultBackoffBase  = 500 * time.Millisecond
+	DefaultBackoffMax   = 30 * time.Second
+	DefaultRestAfter    = 8
+	DefaultRestFor      = 10 * time.Second
+	DefaultGiveUpAfter  = time.Minute
+	DefaultProbeTimeout = 30 * time.Second
 )
+
+// maxSoloRest bounds the rest of the only usable endpoint: with nowhere
+// else to send the work, a rest is a short backoff, never a long stall.
+const maxSoloRest = 2 * time.Second
 
 // maxRetryAfter bounds how long a server's Retry-After header may make a
 // request wait before its next attempt.
@@ -38,16 +44,33 @@ type Options struct {
 	// DefaultMaxRetries, a negative value disables retries.
 	MaxRetries int
 	// BackoffBase and BackoffMax shape the exponential backoff with full
-	// jitter: attempt k waits a random time in [0, min(BackoffMax, BackoffBase*2^k)).
+	// jitter that a request waits after failed attempt k while its server
+	// is down (resting): a random time in [0, min(BackoffMax, BackoffBase*2^k)).
+	// While the server answers other requests, a failed attempt is retried
+	// after a random time in [0, BackoffBase/10) (or the server's
+	// Retry-After), so that a few faults among many successes cost little.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
-	// RestAfter is how many consecutive failed attempts make an endpoint
-	// rest for RestFor; while it rests, its work goes to the other endpoints.
-	// Zero means a quarter of Concurrency (at least DefaultRestAfter): an
-	// endpoint that is down fails every request in flight at once, while a
-	// busy one that fails now and then rarely fails that many in a row.
+	// RestAfter is how many consecutive failed attempts (with no success
+	// between them) make an endpoint rest; while it rests, its work goes to
+	// the other endpoints. Zero means Concurrency (at least
+	// DefaultRestAfter): an endpoint that is down fails every request in
+	// flight, while a busy one with transient faults (a few failures among
+	// many successes) practically never fails a whole wave in a row, so it
+	// keeps working.
 	RestAfter int
-	RestFor   time.Duration
+	// RestFor is how long a failing endpoint rests when there are others
+	// to take its work. The only usable endpoint rests for a short backoff
+	// instead (BackoffBase doubling per rest, at most 2 s, never over RestFor).
+	RestFor time.Duration
+	// GiveUpAfter: when every endpoint has failed continuously (no attempt
+	// succeeded) for this long, every Complete call fails with an error
+	// wrapping ErrGaveUp and the last error of each endpoint. Zero means
+	// DefaultGiveUpAfter; a negative value never gives up.
+	GiveUpAfter time.Duration
+	// ProbeTimeout bounds each request of Probe. Zero means
+	// DefaultProbeTimeout (or Timeout when that is shorter).
+	ProbeTimeout time.Duration
 	// RateLimits caps requests and tokens per minute per endpoint; the
 	// servers' x-ratelimit-* headers are followed as well (ratelimit.go).
 	RateLimits RateLimits
@@ -80,7 +103,13 @@ func (o Options) withDefaults() Options {
 		o.BackoffMax = o.BackoffBase
 	}
 	if o.RestAfter <= 0 {
-		o.RestAfter = max(DefaultRestAfter, o.Concurrency/4)
+		o.RestAfter = max(DefaultRestAfter, o.Concurrency)
+	}
+	if o.GiveUpAfter == 0 {
+		o.GiveUpAfter = DefaultGiveUpAfter
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = min(DefaultProbeTimeout, o.Timeout)
 	}
 	if o.RestFor <= 0 {
 		o.RestFor = DefaultRestFor

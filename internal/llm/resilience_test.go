@@ -49,28 +49,39 @@ func TestFailingEndpointRests(t *testing.T) {
 	}
 }
 
-func TestRestingEndpointWakesUp(t *testing.T) {
-	// With a single endpoint there is nowhere else to go: requests wait for
-	// the rest to end and then succeed.
+func TestOnlyEndpointRestsBriefly(t *testing.T) {
+	// With a single endpoint there is nowhere else to go: it rests for a
+	// short backoff, not for RestFor, and then serves the request.
 	var calls atomic.Int64
+	var failedAt atomic.Int64
+	var gap atomic.Int64
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
-		if calls.Add(1) <= 2 {
+		switch calls.Add(1) {
+		case 1, 2:
+			failedAt.Store(time.Now().UnixNano())
 			http.Error(w, "down", http.StatusInternalServerError)
 			return
+		case 3:
+			gap.Store(time.Now().UnixNano() - failedAt.Load())
 		}
 		writeChoices(w, "stop", "ok")
 	})
 	opts := fastOptions(srv.URL)
 	opts.RestAfter = 2
-	opts.RestFor = 200 * time.Millisecond
+	opts.RestFor = time.Hour
+	opts.BackoffBase = 50 * time.Millisecond
+	opts.BackoffMax = 50 * time.Millisecond
 	c := newTestClient(t, opts)
 	start := time.Now()
 	if _, err := c.Complete(t.Context(), userRequest("q")); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took < 200*time.Millisecond {
-		t.Errorf("Complete took %v, want >= the 200ms rest", took)
+	if took := time.Since(start); took > maxSoloRest+time.Second {
+		t.Errorf("Complete took %v; the only server must rest briefly, not for RestFor", took)
+	}
+	if g := time.Duration(gap.Load()); g < opts.BackoffBase {
+		t.Errorf("the retry came %v after the second failure, want a rest of at least %v", g, opts.BackoffBase)
 	}
 }
 

@@ -25,7 +25,19 @@ type Request struct {
 	// out, sample i is sent with Seed+i.
 	Seed *int64   `json:"seed,omitempty"`
 	Stop []string `json:"stop,omitempty"`
+	// Persist, when set, is called by Client with the choices of each
+	// successful attempt (first is the index of the first of them within
+	// the request) before the attempt gives up its server slot, so that a
+	// response is durable before another request takes its place: after a
+	// crash, at most the requests in flight are sent again. An error from
+	// Persist fails the request without a retry. The run store sets it;
+	// it is not part of what is sent.
+	Persist PersistFunc `json:"-"`
 }
+
+// PersistFunc saves the choices of one successful attempt; see
+// Request.Persist. usage is the attempt's token usage.
+type PersistFunc func(ctx context.Context, first int, choices []Choice, usage Usage) error
 
 // Choice is one sample of a response.
 type Choice struct {

@@ -181,7 +181,12 @@ func flightErr(err error) error {
 }
 
 // complete asks inner for the consecutive samples run[0]..run[len-1] and
-// commits them before returning.
+// commits them before returning. Through llm.Request.Persist, the client
+// commits each attempt's samples while it still holds the attempt's server
+// slot, so that no other request is sent before they are durable: after a
+// crash, at most the requests in flight are sent again. Samples inner
+// returns without persisting them (a Completer other than llm.Client) are
+// committed here.
 func (c *cachedCompleter) complete(ctx context.Context, req llm.Request, canon []byte, keys []Key, run []int) ([]storedSample, error) {
 	sub := req
 	sub.N = len(run)
@@ -189,6 +194,42 @@ func (c *cachedCompleter) complete(ctx context.Context, req llm.Request, canon [
 		seed := *req.Seed + int64(run[0])
 		sub.Seed = &seed
 	}
+	reqHash := sha256.Sum256(canon)
+	samples := make([]storedSample, len(run))
+	saved := make([]bool, len(run))
+	var mu sync.Mutex
+	var savedUsage llm.Usage
+	// commit writes the samples at positions first.. of run. Samples that
+	// arrived were paid for: they are committed even when ctx ends
+	// meanwhile, so that a re-run does not ask for them again. The commit
+	// waits only for the writer, which Close ends.
+	commit := func(ctx context.Context, first int, choices []llm.Choice, usage llm.Usage) error {
+		if first < 0 || first+len(choices) > len(run) {
+			return fmt.Errorf("store: model returned samples %d..%d, want at most %d", first, first+len(choices)-1, len(run))
+		}
+		prompt := split(usage.PromptTokens, len(choices))
+		completion := split(usage.CompletionTokens, len(choices))
+		op := &writeOp{reqHash: reqHash, reqBody: canon, nowMS: time.Now().UnixMilli(), rows: make([]sampleRow, len(choices))}
+		part := make([]storedSample, len(choices))
+		for j, ch := range choices {
+			i := run[first+j]
+			part[j] = storedSample{text: ch.Text, finishReason: ch.FinishReason, promptTokens: prompt[j], completionTokens: completion[j]}
+			op.rows[j] = sampleRow{key: keys[i], index: i, text: ch.Text, finishReason: ch.FinishReason,
+				promptTokens: prompt[j], completionTokens: completion[j]}
+		}
+		if err := c.s.write(context.WithoutCancel(ctx), op); err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for j := range part {
+			samples[first+j], saved[first+j] = part[j], true
+		}
+		savedUsage.PromptTokens += usage.PromptTokens
+		savedUsage.CompletionTokens += usage.CompletionTokens
+		return nil
+	}
+	sub.Persist = commit
 	resp, err := c.inner.Complete(ctx, sub)
 	if err != nil {
 		return nil, err
@@ -196,21 +237,34 @@ func (c *cachedCompleter) complete(ctx context.Context, req llm.Request, canon [
 	if len(resp.Choices) != len(run) {
 		return nil, fmt.Errorf("store: model returned %d samples, want %d", len(resp.Choices), len(run))
 	}
-	prompt := split(resp.Usage.PromptTokens, len(run))
-	completion := split(resp.Usage.CompletionTokens, len(run))
-	samples := make([]storedSample, len(run))
-	op := &writeOp{reqHash: sha256.Sum256(canon), reqBody: canon, nowMS: time.Now().UnixMilli(), rows: make([]sampleRow, len(run))}
-	for j, i := range run {
-		ch := resp.Choices[j]
-		samples[j] = storedSample{text: ch.Text, finishReason: ch.FinishReason, promptTokens: prompt[j], completionTokens: completion[j]}
-		op.rows[j] = sampleRow{key: keys[i], index: i, text: ch.Text, finishReason: ch.FinishReason,
-			promptTokens: prompt[j], completionTokens: completion[j]}
+	// Commit what inner did not persist, as consecutive parts, with the
+	// usage not yet accounted for.
+	mu.Lock()
+	var rest []int
+	for j, ok := range saved {
+		if !ok {
+			rest = append(rest, j)
+		}
 	}
-	// Samples that arrived were paid for: commit them even when ctx ends
-	// meanwhile, so that a re-run does not ask for them again. The commit
-	// waits only for the writer, which Close ends.
-	if err := c.s.write(context.WithoutCancel(ctx), op); err != nil {
-		return nil, err
+	left := llm.Usage{
+		PromptTokens:     max(resp.Usage.PromptTokens-savedUsage.PromptTokens, 0),
+		CompletionTokens: max(resp.Usage.CompletionTokens-savedUsage.CompletionTokens, 0),
+	}
+	mu.Unlock()
+	parts := runs(rest)
+	prompt := split(left.PromptTokens, len(rest))
+	completion := split(left.CompletionTokens, len(rest))
+	at := 0
+	for _, part := range parts {
+		var u llm.Usage
+		for k := range part {
+			u.PromptTokens += prompt[at+k]
+			u.CompletionTokens += completion[at+k]
+		}
+		at += len(part)
+		if err := commit(ctx, part[0], resp.Choices[part[0]:part[0]+len(part)], u); err != nil {
+			return nil, err
+		}
 	}
 	return samples, nil
 }

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -35,14 +36,34 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	repair bool
+	log    *slog.Logger
+
 	hits, misses, shared atomic.Int64
 	rows, commits        atomic.Int64
+	repaired             atomic.Int64
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithRepair makes reads drop every sample row that fails its checksum
+// (logging each to log, which may be nil) so that it is requested again,
+// instead of failing with a *CorruptError.
+func WithRepair(log *slog.Logger) Option {
+	return func(s *Store) {
+		s.repair = true
+		if log != nil {
+			s.log = log
+		}
+	}
 }
 
 // Open opens (creating if needed) the store at path and brings its schema
 // up to date. The database runs in WAL mode with synchronous=FULL, so a
-// committed sample survives a crash or power loss.
-func Open(ctx context.Context, path string) (*Store, error) {
+// committed sample survives a crash or power loss. Every sample row
+// carries a checksum that reads verify.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
@@ -66,12 +87,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := backfillChecksums(ctx, db, path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s := &Store{
 		path:      path,
 		db:        db,
+		log:       slog.New(slog.DiscardHandler),
 		writes:    make(chan *writeOp),
 		quit:      make(chan struct{}),
 		writerEnd: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	go s.writer()
 	return s, nil
@@ -121,15 +150,19 @@ type Stats struct {
 	// transactions that committed them.
 	Rows    int64
 	Commits int64
+	// Repaired is the number of rows dropped for failing their checksum
+	// (with WithRepair).
+	Repaired int64
 }
 
 // Stats returns a snapshot of the store's counters.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Hits:    s.hits.Load(),
-		Misses:  s.misses.Load(),
-		Shared:  s.shared.Load(),
-		Rows:    s.rows.Load(),
-		Commits: s.commits.Load(),
+		Hits:     s.hits.Load(),
+		Misses:   s.misses.Load(),
+		Shared:   s.shared.Load(),
+		Rows:     s.rows.Load(),
+		Commits:  s.commits.Load(),
+		Repaired: s.repaired.Load(),
 	}
 }

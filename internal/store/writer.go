@@ -98,8 +98,8 @@ func (s *Store) commit(batch []*writeOp) error {
 	}
 	defer reqStmt.Close()
 	sampleStmt, err := tx.PrepareContext(ctx,
-		`INSERT INTO samples (key, request_hash, sample_index, text, finish_reason, prompt_tokens, completion_tokens, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`)
+		`INSERT INTO samples (key, request_hash, sample_index, text, finish_reason, prompt_tokens, completion_tokens, created_at, checksum)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}
@@ -109,8 +109,9 @@ func (s *Store) commit(batch []*writeOp) error {
 			return fmt.Errorf("store %s: insert request: %w", s.path, err)
 		}
 		for _, r := range op.rows {
+			sum := rowChecksum(r.key[:], op.reqHash[:], int64(r.index), r.text, r.finishReason, r.promptTokens, r.completionTokens)
 			if _, err := sampleStmt.ExecContext(ctx, r.key[:], op.reqHash[:], r.index, r.text, r.finishReason,
-				r.promptTokens, r.completionTokens, op.nowMS); err != nil {
+				r.promptTokens, r.completionTokens, op.nowMS, sum); err != nil {
 				return fmt.Errorf("store %s: insert sample %d: %w", s.path, r.index, err)
 			}
 		}
