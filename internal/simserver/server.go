@@ -32,6 +32,7 @@ type Server struct {
 	counts counters
 	bufs   sync.Pool // *bytes.Buffer
 	ft     *fineTuning
+	batch  *batchAPI // batches.go
 }
 
 // Validate reports whether cfg is usable, naming the offending field.
@@ -56,6 +57,7 @@ func New(cfg Config, key []Entry) *Server {
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.ft = newFineTuning(st.fineTune, st.model)
 	s.ft.routes(s.mux)
+	s.batchRoutes()
 	return s
 }
 
