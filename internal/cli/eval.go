@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/eval"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -68,7 +68,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated (see regenesis tasks)")
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
 	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
 	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")
@@ -102,9 +102,11 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		release, err := lockRunDir(cmd, o.out)
+		if err != nil {
 			return err
 		}
+		defer release()
 		session, err := lf.open(cmd.Context(), filepath.Join(o.out, "store.db"))
 		if err != nil {
 			return err
@@ -112,7 +114,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		defer session.Close()
 
 		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(session.Pricing))
-		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
+		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
 			Label: "eval " + session.Model,
 			Total: total,
 			Stats: session.Progress,
@@ -193,9 +195,10 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		}
 	}
 	var (
-		sources []eval.Source
-		total   int64
-		known   = true
+		sources             []eval.Source
+		total               int64
+		known               = true
+		unreachable, causes []string
 	)
 	for _, name := range names {
 		t, err := reg.Get(strings.TrimSpace(name))
@@ -209,11 +212,7 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		}
 		count, ok := splitCount(info, split)
 		if !ok {
-			var have []string
-			for _, s := range info.Splits {
-				have = append(have, s.Name)
-			}
-			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(have, ", "))
+			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(splitNames(info), ", "))
 		}
 		if o.limit > 0 && (count == 0 || count > o.limit) {
 			count = o.limit
@@ -221,11 +220,32 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		known = known && count > 0
 		total += int64(count)
 		sources = append(sources, eval.Source{Name: info.Name, Group: info.Group, Split: split, Examples: t.Examples(ctx, split)})
+		if err := t.Reachable(ctx, split); err != nil {
+			unreachable = append(unreachable, info.Name+"/"+split)
+			causes = append(causes, err.Error())
+		}
+	}
+	if len(unreachable) > 0 {
+		what := "--task"
+		if o.suite != "" {
+			what = "--suite " + o.suite
+		}
+		return nil, 0, fmt.Errorf("%s: %d of %d tasks cannot be read, so nothing was sent to the server: %s\n  %s",
+			what, len(unreachable), len(names), strings.Join(unreachable, ", "), strings.Join(causes, "\n  "))
 	}
 	if !known {
 		total = 0
 	}
 	return sources, total, nil
+}
+
+// splitNames lists a task's splits.
+func splitNames(info task.Info) []string {
+	var have []string
+	for _, s := range info.Splits {
+		have = append(have, s.Name)
+	}
+	return have
 }
 
 // splitCount returns the stated size of a task's split.
@@ -238,14 +258,16 @@ func splitCount(info task.Info, split string) (int, bool) {
 	return 0, false
 }
 
-// evalMeta is what results.json records about the command: the flags that
-// were set (never the API key), the program version and the hashes of the
-// evaluation prompt templates.
+// evalMeta is what results.json records about the command: the command
+// line as the user can type it again (credentials removed; see
+// commandLine), the flags that were set, the program version and the
+// hashes of the evaluation prompt templates.
 func evalMeta(cmd *cobra.Command, set *prompts.Set) map[string]any {
+	red := redactor(cmd.Context())
 	flags := map[string]string{}
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if f.Name != "api-key" {
-			flags[f.Name] = f.Value.String()
+		if !secret.IsSecretName(f.Name) {
+			flags[f.Name] = red.String(strings.Join(flagValues(f), ","))
 		}
 	})
 	hashes := map[string]string{}
@@ -254,8 +276,10 @@ func evalMeta(cmd *cobra.Command, set *prompts.Set) map[string]any {
 			hashes[name] = h
 		}
 	}
+	argv := commandLine(cmd, nil)
 	return map[string]any{
-		"command":       cmd.CommandPath(),
+		"command":       argv,
+		"command_line":  secret.ShellJoin(argv),
 		"flags":         flags,
 		"version":       Version,
 		"prompt_hashes": hashes,

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,14 +142,60 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(stdout.String(), "| llama-3-8b-regenesis | greedy | 60.0 (±0.0) | 70.0 (+20.0) |") {
 		t.Errorf("Markdown lacks the expected row:\n%s", stdout.String())
 	}
-	out := filepath.Join(t.TempDir(), "cmp")
-	stdout.Reset()
-	if code := Main(append([]string{"report", "--baseline", dirs[0], "--out", out}, dirs...), &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
+	tmp := t.TempDir()
+	tests := []struct {
+		name    string
+		flags   []string
+		want    []string // files written
+		warning string   // on stderr; "" for none
+	}{
+		{"out dir", []string{"--out", filepath.Join(tmp, "a")}, []string{"a/report.md", "a/report.html"}, ""},
+		{"out file", []string{"--out-file", filepath.Join(tmp, "b", "cmp")}, []string{"b/cmp.md", "b/cmp.html"}, ""},
+		{"old spelling", []string{"--out", filepath.Join(tmp, "c", "cmp.md")}, []string{"c/cmp.md", "c/cmp.html"}, "use --out-file"},
 	}
-	for _, p := range []string{out + ".md", out + ".html"} {
-		if _, err := os.Stat(p); err != nil {
-			t.Error(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := Main(append(append([]string{"report", "--baseline", dirs[0]}, tt.flags...), dirs...), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			for _, p := range tt.want {
+				if _, err := os.Stat(filepath.Join(tmp, p)); err != nil {
+					t.Error(err)
+				}
+			}
+			if got := stderr.String(); tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
+				t.Errorf("stderr %q, want %q", got, tt.warning)
+			}
+		})
+	}
+
+	// A re-run that fails leaves the earlier report byte-identical.
+	before := readDir(t, filepath.Join(tmp, "a"))
+	var stdout2, stderr2 bytes.Buffer
+	if code := Main([]string{"report", "--out", filepath.Join(tmp, "a"), dirs[0], filepath.Join(tmp, "no-such-eval")}, &stdout2, &stderr2); code == 0 {
+		t.Fatal("report of a missing directory succeeded")
+	}
+	if after := readDir(t, filepath.Join(tmp, "a")); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Errorf("failed re-run changed the report: %v -> %v", slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after)))
+	}
+}
+
+// readDir returns every file under dir by relative path.
+func readDir(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

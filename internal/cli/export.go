@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,7 @@ import (
 func newExportCmd() *cobra.Command {
 	var (
 		format     string
-		out        string
+		out        *outFlags
 		tokenLimit int
 		dpo        export.DPOOptions
 	)
@@ -39,11 +40,14 @@ the format a trainer reads:
             question's kept paths in turn; each line also carries task,
             question_id, both guideline_ids, hinted flags and rejected_reason
 
-The output goes to --out, or by default into DIR (sft_<format>.jsonl,
-sft.parquet, dpo.jsonl). Examples longer than about --token-limit tokens are
+The output file is named after the format (sft_<format>.jsonl, sft.parquet,
+dpo.jsonl) and goes into --out DIR, by default the synthesis directory itself;
+--out-file FILE names the file instead. It is written to a temporary file and
+renamed when complete, so a failed export leaves an earlier file as it was. Examples longer than about --token-limit tokens are
 reported, since TRL truncates at 1024 tokens by default.`,
 		Example: `  regenesis export runs/gsm8k --format messages
-  regenesis export runs/gsm8k --format sharegpt --out data/gsm8k_regenesis.jsonl
+  regenesis export runs/gsm8k --format sharegpt --out data/
+  regenesis export runs/gsm8k --format openai --out-file data/gsm8k_openai.jsonl
   regenesis export runs/gsm8k --format dpo`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -51,7 +55,19 @@ reported, since TRL truncates at 1024 tokens by default.`,
 			if err != nil {
 				return err
 			}
-			sum, err := export.Run(cmd.Context(), export.Options{Dir: args[0], Format: f, Out: out, TokenLimit: tokenLimit, DPO: dpo})
+			dir, file, err := out.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				file = export.DefaultOut(cmp.Or(dir, args[0]), f)
+			}
+			release, err := lockRunDir(cmd, filepath.Dir(file))
+			if err != nil {
+				return err
+			}
+			defer release()
+			sum, err := export.Run(cmd.Context(), export.Options{Dir: args[0], Format: f, Out: file, TokenLimit: tokenLimit, DPO: dpo})
 			if err != nil {
 				return err
 			}
@@ -72,7 +88,8 @@ reported, since TRL truncates at 1024 tokens by default.`,
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", string(export.Messages), "output format: "+strings.Join(names, ", "))
-	cmd.Flags().StringVarP(&out, "out", "o", "", "output file (default: inside DIR, named after the format)")
+	out = addOutFlags(cmd, "output directory; the file is named after the format (default: the synthesis directory DIR)",
+		"output file instead of a name chosen after the format", ".jsonl", ".json", ".parquet")
 	cmd.Flags().IntVar(&tokenLimit, "token-limit", export.DefaultTokenLimit, "report examples longer than about this many tokens")
 	cmd.Flags().BoolVar(&dpo.NoAnswer, "dpo-no-answer", false, "dpo: also use paths without a final answer as rejected")
 	cmd.Flags().BoolVar(&dpo.MixHinted, "dpo-mix-hinted", false, "dpo: allow a hinted chosen path against an unhinted rejected one")

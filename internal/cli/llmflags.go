@@ -1,13 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +14,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/progress"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/store"
 )
 
@@ -89,16 +89,19 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if f.model == "" {
 		return nil, errors.New("no model: set --model")
 	}
+	env := secret.ReadEnv(nil)
 	urls := f.baseURLs
 	if len(urls) == 0 {
-		urls = splitList(os.Getenv("OPENAI_BASE_URL"))
+		urls = env.BaseURLs
 	}
 	if len(urls) == 0 {
 		return nil, errors.New("no model server: set --base-url or OPENAI_BASE_URL")
 	}
-	key := f.apiKey
-	if key == "" {
-		key = os.Getenv("OPENAI_API_KEY")
+	key := cmp.Or(f.apiKey, env.APIKey)
+	red := redactor(ctx)
+	red.Add(key)
+	for _, u := range urls {
+		red.Add(secret.URLSecrets(u)...)
 	}
 	if f.concurrency < 1 {
 		return nil, fmt.Errorf("--server-concurrency %d: want at least 1", f.concurrency)
@@ -194,6 +197,4 @@ func (s *llmSession) Progress() progress.Snapshot {
 }
 
 // splitList splits a comma- or space-separated list, dropping empty items.
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
-}
+func splitList(s string) []string { return secret.SplitList(s) }

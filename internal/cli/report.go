@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -10,14 +11,17 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/report"
 )
 
+// reportName is the base name of the files report writes into --out.
+const reportName = "report"
+
 func newReportCmd() *cobra.Command {
 	var (
 		opts  report.Options
-		out   string
+		out   *outFlags
 		title string
 	)
 	cmd := &cobra.Command{
-		Use:   "report DIR... [--baseline DIR] [--out FILE]",
+		Use:   "report DIR... [--baseline DIR] [--out OUTDIR | --out-file FILE]",
 		Short: "Compare evaluation or synthesis runs: Markdown table and an offline HTML page",
 		Long: `report reads evaluation directories (results.json, written by regenesis eval)
 or synthesis directories (candidates.jsonl and manifest.json, written by
@@ -29,16 +33,18 @@ Evaluation directories: report reads the results.json and predictions.jsonl
 one column per task, each cell the accuracy with its change against the baseline
 run in points, plus in-domain and OOD averages and their changes.
 
-Without --out the Markdown goes to standard output. With --out FILE it writes
-FILE.md and FILE.html: a page that works offline (inline CSS, JavaScript and
+Without --out the Markdown goes to standard output. With --out OUTDIR it writes
+OUTDIR/report.md and OUTDIR/report.html (--out-file FILE writes FILE.md and
+FILE.html instead), each complete before it replaces an earlier one: a page that works offline (inline CSS, JavaScript and
 SVG, data embedded) with a bar chart per task, a chart of the changes against
 the baseline, and a browser for the predictions (filter by run, task and
 verdict; click a row for the full generation). The page keeps at most
 --max-predictions predictions of each task and verdict per run.
 
 Synthesis directories: without --out it prints regenesis compare's table. With
---out FILE it writes FILE.md (that table), FILE.html and the folder
-FILE_files, which the page reads its questions from and which must stay next
+--out OUTDIR it writes OUTDIR/report.md (that table), OUTDIR/report.html and
+the folder OUTDIR/report_files (--out-file FILE: FILE.md, FILE.html and
+FILE_files), which the page reads its questions from and which must stay next
 to it. The page works offline: per run the manifest's counts, requests and
 tokens per kept path, the compare table, attempted / correct / kept per
 guideline and drop reasons; charts of these, of kept paths per question and of
@@ -50,6 +56,7 @@ streams candidates.jsonl, so runs of any size take little memory; --max-text
 bounds each text of a candidate (default 20000 characters).`,
 		Example: `  regenesis report runs/eval-base runs/eval-regenesis --baseline runs/eval-base
   regenesis report runs/eval-* --baseline runs/eval-base --out reports/ood
+  regenesis report runs/eval-* --baseline runs/eval-base --out-file reports/ood-2026-12
   regenesis report runs/synth-regenesis runs/synth-star --out reports/synthesis`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,18 +64,25 @@ bounds each text of a candidate (default 20000 characters).`,
 			if err != nil {
 				return err
 			}
+			dir, file, err := out.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			if dir != "" {
+				file = filepath.Join(dir, reportName)
+			}
 			if kind == report.KindSynthesis {
-				return reportSynthesis(cmd, args, opts, out, title)
+				return reportSynthesis(cmd, args, opts, file, title)
 			}
 			opts.Dirs = args
 			c, runs, err := report.Build(opts)
 			if err != nil {
 				return err
 			}
-			if out == "" {
+			if file == "" {
 				return c.Markdown(cmd.OutOrStdout())
 			}
-			md, html, err := report.WriteFiles(out, c, runs, report.HTMLOptions{Title: title})
+			md, html, err := report.WriteFiles(file, c, runs, report.HTMLOptions{Title: title})
 			if err != nil {
 				return err
 			}
@@ -78,7 +92,8 @@ bounds each text of a candidate (default 20000 characters).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Baseline, "baseline", "", "evaluation directory of the baseline run (its own row; changes are against it)")
-	f.StringVarP(&out, "out", "o", "", "write FILE.md and FILE.html instead of Markdown on standard output")
+	out = addOutFlags(cmd, "write OUTDIR/report.md and OUTDIR/report.html instead of Markdown on standard output",
+		"write FILE.md and FILE.html instead of Markdown on standard output", ".md", ".html", ".htm")
 	f.StringSliceVar(&opts.Labels, "label", nil, "row labels for the DIRs, in order (default: the model name, with the mode when not greedy)")
 	f.StringVar(&title, "title", "", `title of the HTML page (default "Evaluation report" or "Synthesis report")`)
 	f.IntVar(&opts.Load.MaxPredictions, "max-predictions", report.DefaultMaxPredictions, "predictions kept per run, task and verdict for the HTML page")

@@ -17,18 +17,27 @@ func TestReportSynthesisDirs(t *testing.T) {
 	if want := "| kept / total paths | 1 / 3 (33.3%) | 3 / 6 (50.0%) |"; !strings.Contains(stdout.String(), want) {
 		t.Errorf("compare table lacks %q:\n%s", want, stdout.String())
 	}
-	out := filepath.Join(t.TempDir(), "synthesis")
-	stdout.Reset()
-	if code := Main(append([]string{"report", "--out", out}, dirs...), &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	for _, p := range []string{out + ".md", out + ".html", filepath.Join(out+"_files", "r0-index-00000.js"), filepath.Join(out+"_files", "r1-q-00000.js")} {
-		if _, err := os.Stat(p); err != nil {
-			t.Error(err)
+	// --out names the output directory (report.md, report.html, report_files/
+	// inside it); --out-file names the files' prefix.
+	tmp := t.TempDir()
+	for _, c := range []struct {
+		flag, value, prefix string
+	}{
+		{"--out", filepath.Join(tmp, "synthesis"), filepath.Join(tmp, "synthesis", "report")},
+		{"--out-file", filepath.Join(tmp, "pages", "synth-2026"), filepath.Join(tmp, "pages", "synth-2026")},
+	} {
+		stdout.Reset()
+		if code := Main(append([]string{"report", c.flag, c.value}, dirs...), &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.flag, code, stderr.String())
 		}
-	}
-	if !strings.Contains(stdout.String(), "synthesis_files") {
-		t.Errorf("stdout %q does not name the data folder", stdout.String())
+		for _, p := range []string{c.prefix + ".md", c.prefix + ".html", filepath.Join(c.prefix+"_files", "r0-index-00000.js"), filepath.Join(c.prefix+"_files", "r1-q-00000.js")} {
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("%s: %v", c.flag, err)
+			}
+		}
+		if !strings.Contains(stdout.String(), c.prefix+"_files") {
+			t.Errorf("%s: stdout %q does not name the data folder", c.flag, stdout.String())
+		}
 	}
 
 	tests := []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 )
 
 // Version is the program version, set at build time with
@@ -35,6 +36,9 @@ exports them as training data, hands training to existing trainers, evaluates
 models in-domain and out-of-domain, and reports the comparison.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			learnFlagSecrets(cmd)
+		},
 	}
 	root.AddCommand(
 		newVersionCmd(),
@@ -54,13 +58,17 @@ models in-domain and out-of-domain, and reports the comparison.`,
 
 // Main runs the command line and returns the process exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
+	// Every message goes through one redactor: it knows the credentials
+	// of the environment now and those given as flags once they are parsed.
+	red := secret.NewRedactor(secret.ReadEnv(nil).Secrets()...)
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	ctx, stop := interruptible(stderr)
 	defer stop()
 	root := NewRoot()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(withRedactor(ctx, red))
 	if err == nil {
 		return 0
 	}
@@ -68,7 +76,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "regenesis: interrupted; finished work is saved, run the same command again to resume")
 		return ExitInterrupted
 	}
-	fmt.Fprintf(stderr, "regenesis: %v\n", err)
+	fmt.Fprintf(stderr, "regenesis: %v\n", red.Error(err))
 	if errors.Is(err, llm.ErrGaveUp) {
 		fmt.Fprintln(stderr, "regenesis: stopped; finished work is saved: run the same command again to resume once a server answers")
 	}

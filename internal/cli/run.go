@@ -50,7 +50,13 @@ simulated model with higher accuracy; nothing is learnt).`,
 			}
 			log := cmd.ErrOrStderr()
 			if dryRun {
-				log = cmd.OutOrStdout() // the plan is the output
+				log = cmd.OutOrStdout() // the plan is the output; a dry run writes nothing, not even a lock
+			} else {
+				release, err := lockRunDir(cmd, cfg.Dir)
+				if err != nil {
+					return err
+				}
+				defer release()
 			}
 			return runloop.Run(cmd.Context(), cfg, runloop.Options{
 				Invoke: subcommandInvoker(cmd),

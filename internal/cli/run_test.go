@@ -30,7 +30,7 @@ func TestSubcommandInvoker(t *testing.T) {
 	}
 	data := writeTrainSFT(t)
 	out := t.TempDir()
-	if err := invoke(context.Background(), []string{"train", "--engine", "axolotl", "--data", data, "--base-model", "m", "--output", out}); err != nil {
+	if err := invoke(context.Background(), []string{"train", "--engine", "axolotl", "--data", data, "--base-model", "m", "--out", out}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "regenesis-train", "axolotl.yaml")); err != nil {

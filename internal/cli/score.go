@@ -1,57 +1,71 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
 func newScoreCmd() *cobra.Command {
 	var o scoreOptions
 	cmd := &cobra.Command{
-		Use:   "score --task T --predictions FILE",
+		Use:   "score --task T[,T...] --predictions FILE",
 		Short: "Score model predictions against a task's gold answers",
 		Long: `score reads a JSONL file of model predictions, finds each one's final answer,
 and compares it with the task's gold answer (type-aware: numbers by value,
 choice labels in any written form, yes/no/true/false, normalized text, LaTeX).
 
-Each line is an object with "prediction" (the model's full reply) and either
-"id" (an example ID of the task) or "question" (the question text exactly as
-the task renders it; whitespace does not matter). An optional "finish_reason"
-(the server's, e.g. "stop" or "length") marks a reply cut off by the token
-limit: such a reply has an answer only where it states one (a \boxed{} or an
-answer phrase), never from its last line or last number. Other fields are
-ignored.
+Each line is an object with the model's reply and the example it answers:
+  - the reply: "prediction" (the full reply as a string), or "samples" as in
+    eval's predictions.jsonl ([{"text": ...}, ...]; several samples are scored
+    by their majority answer);
+  - the example: "id" or "question_id" (an example ID of the task, a string
+    or a number), or "question" (the question text exactly as the task
+    renders it; whitespace does not matter);
+  - "task": which task of --task the line answers (needed with several);
+  - optionally "finish_reason" (the server's, e.g. "stop" or "length"; inside
+    each sample in eval's file): a reply cut off by the token limit has an
+    answer only where it states one (a \boxed{} or an answer phrase), never
+    from its last line or last number.
+Other fields are ignored, so eval's own predictions.jsonl scores as it is.
+
+Every question of the split must be predicted exactly once: missing and
+duplicated predictions are listed and the command fails, unless
+--allow-partial (then the first prediction of a question counts and the rest
+are reported and skipped).
 
 --mode lenient (the default) reads the last \boxed{} and, failing that, answer
 phrases, "####", the last line and the last number; --mode strict reads only
 the last \boxed{} (the synthesis filter). score prints "accuracy: A (n=N)";
-with --out it also writes one verdict per prediction, in input order:
-{"index": i, "extracted": "...", "correct": true|false}, i counting from 0.`,
-		Example: `  regenesis score --task gsm8k --predictions preds.jsonl
-  regenesis score --task arc_challenge --split test --predictions preds.jsonl --mode strict --out verdicts.jsonl`,
+with --out DIR it also writes DIR/verdicts.jsonl (or --out-file FILE), one
+verdict per scored prediction, in input order:
+{"index": i, "task": "...", "question_id": "...", "extracted": "...", "correct": true|false},
+i counting the scored predictions from 0.`,
+		Example: `  regenesis score --task gsm8k --predictions runs/eval-base/predictions.jsonl
+  regenesis score --task gsm8k,svamp --predictions runs/eval-base/predictions.jsonl --out runs/eval-base/strict --mode strict
+  regenesis score --task arc_challenge --predictions preds.jsonl --allow-partial --out-file verdicts.jsonl`,
 		Args: cobra.NoArgs,
 	}
 	tf := addTaskFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&o.task, "task", "", "task the predictions answer (see regenesis tasks)")
-	fs.StringVar(&o.predictions, "predictions", "", "JSONL file with \"prediction\" and \"id\" or \"question\" per line")
-	fs.StringVar(&o.split, "split", "", "split of the task (default: the task's test split)")
-	fs.StringVar(&o.out, "out", "", "write one JSON verdict per prediction to this file")
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks the predictions answer, comma-separated or repeated (see regenesis tasks)")
+	fs.StringVar(&o.predictions, "predictions", "", "JSONL file of predictions (eval's predictions.jsonl, or lines with \"prediction\" and \"id\" or \"question\")")
+	fs.StringVar(&o.split, "split", "", "split of the tasks (default: each task's test split)")
+	out := addOutFlags(cmd, "write verdicts.jsonl, one verdict per prediction, into this directory",
+		"write the verdicts to this file instead", ".jsonl", ".json")
 	fs.StringVar(&o.mode, "mode", "lenient", "answer extraction: lenient (evaluation) or strict (last \\boxed{} only)")
+	fs.BoolVar(&o.allowPartial, "allow-partial", false, "score the predictions given even when questions are missing or predicted twice (reported on standard error)")
 	_ = cmd.MarkFlagRequired("task")
 	_ = cmd.MarkFlagRequired("predictions")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -59,15 +73,37 @@ with --out it also writes one verdict per prediction, in input order:
 		if err != nil {
 			return err
 		}
+		dir, file, err := out.resolve(cmd)
+		if err != nil {
+			return err
+		}
+		if dir != "" {
+			file = filepath.Join(dir, verdictsFile)
+		}
+		o.out = file
 		reg, err := tf.registry()
 		if err != nil {
 			return err
 		}
-		t, err := reg.Get(o.task)
-		if err != nil {
-			return err
+		var tasks []*task.Task
+		for _, name := range o.tasks {
+			t, err := reg.Get(strings.TrimSpace(name))
+			if err != nil {
+				return fmt.Errorf("--task: %w", err)
+			}
+			tasks = append(tasks, t)
 		}
-		res, err := score(cmd.Context(), t, o, mode)
+		if len(tasks) == 0 {
+			return errors.New("--task: no task given")
+		}
+		if o.out != "" {
+			release, err := lockRunDir(cmd, filepath.Dir(o.out))
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		res, err := score(cmd.Context(), tasks, o, mode, cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}
@@ -77,9 +113,14 @@ with --out it also writes one verdict per prediction, in input order:
 	return cmd
 }
 
+// verdictsFile is the file score writes into --out.
+const verdictsFile = "verdicts.jsonl"
+
 // scoreOptions are the flags of the score command.
 type scoreOptions struct {
-	task, predictions, split, out, mode string
+	tasks                         []string
+	predictions, split, out, mode string
+	allowPartial                  bool
 }
 
 // parseMode reads the --mode flag.
@@ -103,162 +144,207 @@ func (r scoreResult) accuracy() float64 {
 	return float64(r.correct) / float64(r.n)
 }
 
-// verdict is one line of the --out file.
+// verdict is one line of the verdicts file.
 type verdict struct {
-	Index     int    `json:"index"`
-	Extracted string `json:"extracted"`
-	Correct   bool   `json:"correct"`
+	Index      int    `json:"index"`
+	Task       string `json:"task"`
+	QuestionID string `json:"question_id"`
+	Extracted  string `json:"extracted"`
+	Correct    bool   `json:"correct"`
 }
 
-// predictionLine is one line of the predictions file. ID may be a JSON
-// string or number; pointers tell a missing field from an empty one.
+// predictionLine is one line of the predictions file: ours (eval's
+// predictions.jsonl) or a user's. IDs may be JSON strings or numbers;
+// pointers tell a missing field from an empty one.
 type predictionLine struct {
+	Task       string          `json:"task"`
 	ID         json.RawMessage `json:"id"`
+	QuestionID json.RawMessage `json:"question_id"`
 	Question   *string         `json:"question"`
 	Prediction *string         `json:"prediction"`
+	// FinishReason is the server's finish reason for Prediction (e.g.
+	// "stop", "length"); a cut-off reply is read as eval reads it.
+	FinishReason string `json:"finish_reason"`
+	Samples      []struct {
+		Text         string `json:"text"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"samples"`
 }
 
-// score reads the predictions of o against task t and, with o.out set,
-// writes the verdicts there (atomically: a failed run leaves no file).
-func score(ctx context.Context, t *task.Task, o scoreOptions, mode answer.Mode) (scoreResult, error) {
-	split := o.split
-	if split == "" {
-		split = t.Info().TestSplit
-	}
-	golds, err := loadGolds(ctx, t, split)
-	if err != nil {
-		return scoreResult{}, err
-	}
-	in, err := os.Open(o.predictions)
-	if err != nil {
-		return scoreResult{}, err
-	}
-	defer in.Close()
-	var out *verdictFile
-	if o.out != "" {
-		if out, err = createVerdictFile(o.out); err != nil {
+// errNoGold marks a prediction of a question the split has no gold answer
+// for: it is skipped, not scored.
+var errNoGold = errors.New("no gold answer")
+
+// maxListed is how many missing or duplicated questions a message names.
+const maxListed = 5
+
+// score reads the predictions of o against the tasks and, with o.out set,
+// writes the verdicts there (atomically: a failed run leaves an earlier
+// file as it was). Missing and duplicated predictions are an error unless
+// o.allowPartial; then they are reported on warn.
+func score(ctx context.Context, tasks []*task.Task, o scoreOptions, mode answer.Mode, warn io.Writer) (scoreResult, error) {
+	idx := map[string]*goldIndex{}
+	var names []string
+	for _, t := range tasks {
+		split := o.split
+		if split == "" {
+			split = t.Info().TestSplit
+		}
+		g, err := loadGolds(ctx, t, split)
+		if err != nil {
 			return scoreResult{}, err
 		}
-		defer out.discard()
+		idx[t.Name()] = g
+		names = append(names, t.Name())
 	}
+	var out *fileio.File
+	if o.out != "" {
+		var err error
+		if out, err = fileio.Create(o.out); err != nil {
+			return scoreResult{}, fmt.Errorf("--out: %w", err)
+		}
+		defer out.Abort()
+	}
+	enc := json.NewEncoder(io.Discard)
+	if out != nil {
+		enc = json.NewEncoder(out)
+	}
+	enc.SetEscapeHTML(false)
 
-	var res scoreResult
-	err = eachLine(o.predictions, in, func(data []byte) error {
-		g, pred, err := golds.match(data)
+	var (
+		res       scoreResult
+		dups      []string
+		lines     = 0
+		unlabeled = 0
+	)
+	for l, err := range fileio.ReadFile[predictionLine](o.predictions) {
 		if err != nil {
-			return err
+			return scoreResult{}, err
 		}
-		finish, err := finishReason(data)
+		lines++
+		at := func(field string, err error) error {
+			return &fileio.LineError{File: o.predictions, Line: l.N, Field: field, Err: err}
+		}
+		p := l.Value
+		gi, err := pickIndex(idx, names, p.Task)
 		if err != nil {
-			return err
+			return scoreResult{}, at("task", err)
 		}
-		extracted, ok := answer.ExtractReply(pred, finish, g.spec, mode)
-		correct := ok && answer.Equal(extracted, g.answer, g.spec)
-		if err := out.write(verdict{Index: res.n, Extracted: extracted, Correct: correct}); err != nil {
-			return err
+		g, field, err := gi.match(p)
+		if errors.Is(err, errNoGold) {
+			unlabeled++
+			continue
+		}
+		if err != nil {
+			return scoreResult{}, at(field, err)
+		}
+		extracted, err := readAnswer(p, g.spec, mode)
+		if err != nil {
+			return scoreResult{}, at("prediction", err)
+		}
+		if prev, ok := gi.seen[g.id]; ok {
+			dups = append(dups, fmt.Sprintf("%s/%s on lines %d and %d", gi.task, g.id, prev, l.N))
+			continue
+		}
+		gi.seen[g.id] = l.N
+		correct := extracted != "" && answer.Equal(extracted, g.answer, g.spec)
+		if err := enc.Encode(verdict{Index: res.n, Task: gi.task, QuestionID: g.id, Extracted: extracted, Correct: correct}); err != nil {
+			return scoreResult{}, fmt.Errorf("--out: %w", err)
 		}
 		res.n++
 		if correct {
 			res.correct++
 		}
-		return ctx.Err()
-	})
-	if err != nil {
-		return scoreResult{}, err
+		if err := ctx.Err(); err != nil {
+			return scoreResult{}, err
+		}
 	}
-	if res.n == 0 {
+	if lines == 0 {
 		return scoreResult{}, fmt.Errorf("%s: no predictions", o.predictions)
 	}
-	return res, out.commit()
-}
-
-// verdictFile writes verdicts as JSONL to a temporary file that commit
-// renames into place. A nil *verdictFile writes nothing.
-type verdictFile struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	enc  *json.Encoder
-}
-
-func createVerdictFile(path string) (*verdictFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("--out %s: %w", path, err)
+	if unlabeled > 0 {
+		fmt.Fprintf(warn, "note: %s: %d predictions answer questions without a gold answer; they are not scored\n", o.predictions, unlabeled)
 	}
-	v := &verdictFile{path: path, f: f, w: bufio.NewWriter(f)}
-	v.enc = json.NewEncoder(v.w)
-	v.enc.SetEscapeHTML(false)
-	return v, nil
-}
-
-func (v *verdictFile) write(vd verdict) error {
-	if v == nil {
-		return nil
+	var problems []string
+	if len(dups) > 0 {
+		problems = append(problems, fmt.Sprintf("%d questions predicted more than once (%s)", len(dups), listSome(dups)))
 	}
-	if err := v.enc.Encode(vd); err != nil {
-		return fmt.Errorf("writing %s: %w", v.path, err)
-	}
-	return nil
-}
-
-// commit flushes the verdicts and moves them to their path.
-func (v *verdictFile) commit() error {
-	if v == nil {
-		return nil
-	}
-	err := v.w.Flush()
-	if err == nil {
-		err = v.f.Chmod(0o644)
-	}
-	if cerr := v.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(v.f.Name(), v.path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", v.path, err)
-	}
-	v.f = nil
-	return nil
-}
-
-// discard removes the temporary file of verdicts that were not committed.
-func (v *verdictFile) discard() {
-	if v == nil || v.f == nil {
-		return
-	}
-	v.f.Close()
-	os.Remove(v.f.Name())
-}
-
-// maxPredictionLine bounds one line of the predictions file.
-const maxPredictionLine = 64 << 20
-
-// eachLine calls fn with every non-blank line of r; an error is returned
-// with the file name and the 1-based line number it concerns.
-func eachLine(name string, r io.Reader, fn func(data []byte) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxPredictionLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-			continue
+	for _, name := range names {
+		gi := idx[name]
+		var missing []string
+		for _, id := range gi.order {
+			if _, ok := gi.seen[id]; !ok {
+				missing = append(missing, id)
+			}
 		}
-		if err := fn(sc.Bytes()); err != nil {
-			return fmt.Errorf("%s:%d: %w", name, line, err)
+		if len(missing) > 0 {
+			problems = append(problems, fmt.Sprintf("%d of %d questions of %s split %s have no prediction (%s)",
+				len(missing), len(gi.order), gi.task, gi.split, listSome(missing)))
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s:%d: %w", name, line+1, err)
+	if len(problems) > 0 {
+		msg := o.predictions + ": " + strings.Join(problems, "; ")
+		if !o.allowPartial {
+			return scoreResult{}, errors.New(msg + "; pass --allow-partial to score the predictions given")
+		}
+		fmt.Fprintf(warn, "warning: %s; scoring the %d predictions given (--allow-partial)\n", msg, res.n)
 	}
-	return nil
+	if out != nil {
+		if err := out.Commit(); err != nil {
+			return scoreResult{}, fmt.Errorf("--out: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// listSome names the first few items of a list.
+func listSome(items []string) string {
+	if len(items) <= maxListed {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:maxListed], ", ") + fmt.Sprintf(", and %d more", len(items)-maxListed)
+}
+
+// pickIndex returns the gold index of the line's task: the one task given,
+// or the one its "task" field names.
+func pickIndex(idx map[string]*goldIndex, names []string, lineTask string) (*goldIndex, error) {
+	if lineTask == "" {
+		if len(names) == 1 {
+			return idx[names[0]], nil
+		}
+		return nil, fmt.Errorf("missing: with several --task values each line must say which task it answers (%s)", strings.Join(names, ", "))
+	}
+	gi, ok := idx[lineTask]
+	if !ok {
+		return nil, fmt.Errorf("%q is not one of --task %s", lineTask, strings.Join(names, ","))
+	}
+	return gi, nil
+}
+
+// readAnswer extracts the final answer of a prediction line: of its
+// "prediction", else of its one sample, else the majority of its samples'.
+func readAnswer(p predictionLine, spec answer.Spec, mode answer.Mode) (string, error) {
+	if p.Prediction != nil {
+		a, _ := answer.ExtractReply(*p.Prediction, p.FinishReason, spec, mode)
+		return a, nil
+	}
+	if len(p.Samples) == 0 {
+		return "", errors.New(`missing (want the model's reply as a string, or "samples" as eval writes them)`)
+	}
+	answers := make([]string, len(p.Samples))
+	for i, s := range p.Samples {
+		answers[i], _ = answer.ExtractReply(s.Text, s.FinishReason, spec, mode)
+	}
+	if len(answers) == 1 {
+		return answers[0], nil
+	}
+	winner, _ := answer.Vote(answers, spec)
+	return winner, nil
 }
 
 // gold is the answer of one example and how to read it.
 type gold struct {
+	id     string
 	answer string
 	spec   answer.Spec
 	// ambiguous is set for a question shared by examples with different
@@ -266,13 +352,17 @@ type gold struct {
 	ambiguous bool
 }
 
-// goldIndex finds an example's gold answer by ID or by question. Questions
-// are keyed by a hash of their whitespace-normalized text, so the index
-// stays small for long questions.
+// goldIndex finds an example's gold answer by ID or by question, and keeps
+// which examples were predicted. Questions are keyed by a hash of their
+// whitespace-normalized text, so the index stays small for long questions.
 type goldIndex struct {
 	task, split string
 	byID        map[string]gold
 	byQuestion  map[[sha256.Size]byte]gold
+	// order lists the IDs of the labelled examples in file order; seen maps
+	// a predicted ID to the line that predicted it.
+	order []string
+	seen  map[string]int
 }
 
 func questionKey(q string) [sha256.Size]byte {
@@ -281,12 +371,15 @@ func questionKey(q string) [sha256.Size]byte {
 
 // loadGolds streams a split once and indexes its gold answers.
 func loadGolds(ctx context.Context, t *task.Task, split string) (*goldIndex, error) {
-	idx := &goldIndex{task: t.Name(), split: split, byID: map[string]gold{}, byQuestion: map[[sha256.Size]byte]gold{}}
+	idx := &goldIndex{task: t.Name(), split: split, byID: map[string]gold{}, byQuestion: map[[sha256.Size]byte]gold{}, seen: map[string]int{}}
 	for ex, err := range t.Examples(ctx, split) {
 		if err != nil {
 			return nil, err
 		}
-		g := gold{answer: ex.Answer, spec: ex.Spec}
+		g := gold{id: ex.ID, answer: ex.Answer, spec: ex.Spec}
+		if _, dup := idx.byID[ex.ID]; !dup && strings.TrimSpace(ex.Answer) != "" {
+			idx.order = append(idx.order, ex.ID)
+		}
 		idx.byID[ex.ID] = g
 		k := questionKey(ex.Question)
 		if prev, ok := idx.byQuestion[k]; ok && (prev.answer != g.answer || prev.ambiguous) {
@@ -300,44 +393,39 @@ func loadGolds(ctx context.Context, t *task.Task, split string) (*goldIndex, err
 	return idx, nil
 }
 
-// match decodes one predictions line and finds its gold answer.
-func (idx *goldIndex) match(data []byte) (gold, string, error) {
-	var p predictionLine
-	if err := json.Unmarshal(data, &p); err != nil {
-		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
-			return gold{}, "", fmt.Errorf("field %q: want a string, got a JSON %s", te.Field, te.Value)
-		}
-		return gold{}, "", fmt.Errorf("malformed JSON: %w", err)
-	}
-	if p.Prediction == nil {
-		return gold{}, "", errors.New(`field "prediction": missing (want the model's reply as a string)`)
-	}
+// match finds the gold answer of a predictions line; an error comes with
+// the field at fault.
+func (idx *goldIndex) match(p predictionLine) (gold, string, error) {
 	var g gold
+	raw, field := p.ID, "id"
+	if len(raw) == 0 || string(raw) == "null" {
+		raw, field = p.QuestionID, "question_id"
+	}
 	switch {
-	case len(p.ID) > 0 && string(p.ID) != "null":
-		id, err := idString(p.ID)
+	case len(raw) > 0 && string(raw) != "null":
+		id, err := idString(raw)
 		if err != nil {
-			return gold{}, "", err
+			return gold{}, field, err
 		}
 		var ok bool
 		if g, ok = idx.byID[id]; !ok {
-			return gold{}, "", fmt.Errorf("field \"id\": unknown id %q in task %s split %s", id, idx.task, idx.split)
+			return gold{}, field, fmt.Errorf("unknown id %q in task %s split %s", id, idx.task, idx.split)
 		}
 	case p.Question != nil:
 		var ok bool
 		if g, ok = idx.byQuestion[questionKey(*p.Question)]; !ok {
-			return gold{}, "", fmt.Errorf("field \"question\": unknown question %q: no example of task %s split %s has it", abbreviate(*p.Question, 60), idx.task, idx.split)
+			return gold{}, "question", fmt.Errorf("unknown question %q: no example of task %s split %s has it", abbreviate(*p.Question, 60), idx.task, idx.split)
 		}
 		if g.ambiguous {
-			return gold{}, "", fmt.Errorf("field \"question\": examples of task %s split %s with different answers share this question; give \"id\"", idx.task, idx.split)
+			return gold{}, "question", fmt.Errorf("examples of task %s split %s with different answers share this question; give \"id\"", idx.task, idx.split)
 		}
 	default:
-		return gold{}, "", errors.New(`fields "id" and "question": both missing (give one to match the gold answer)`)
+		return gold{}, "", errors.New(`fields "id", "question_id" and "question": all missing (give one to match the gold answer)`)
 	}
 	if strings.TrimSpace(g.answer) == "" {
-		return gold{}, "", fmt.Errorf("task %s split %s has no gold answer for this example", idx.task, idx.split)
+		return g, "", errNoGold
 	}
-	return g, *p.Prediction, nil
+	return g, "", nil
 }
 
 // idString reads an id given as a JSON string or number.
@@ -350,7 +438,7 @@ func idString(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &n); err == nil {
 		return n.String(), nil
 	}
-	return "", fmt.Errorf("field \"id\": want a string or a number, got %s", abbreviate(string(raw), 40))
+	return "", fmt.Errorf("want a string or a number, got %s", abbreviate(string(raw), 40))
 }
 
 // abbreviate shortens s to at most n runes for an error message.
@@ -360,19 +448,4 @@ func abbreviate(s string, n int) string {
 		return string(r)
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// finishReason reads the optional "finish_reason" field of a predictions
-// line ("" when absent).
-func finishReason(data []byte) (string, error) {
-	var f struct {
-		FinishReason *string `json:"finish_reason"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil || f.FinishReason == nil {
-		if _, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-			return "", errors.New(`field "finish_reason": want a string such as "stop" or "length"`)
-		}
-		return "", nil
-	}
-	return *f.FinishReason, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -89,9 +90,12 @@ func TestScoreGSM8K(t *testing.T) {
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "verdicts.jsonl")
-			stdout, stderr, code := runScore(t, "--task", "gsm8k", "--predictions", preds, "--mode", tt.mode, "--out", out)
+			stdout, stderr, code := runScore(t, "--task", "gsm8k", "--predictions", preds, "--mode", tt.mode, "--out-file", out, "--allow-partial")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, "1313 of 1319 questions of gsm8k split test have no prediction") {
+				t.Errorf("stderr %q does not report the missing predictions", stderr)
 			}
 			if stdout != tt.stdout {
 				t.Errorf("stdout = %q, want %q", stdout, tt.stdout)
@@ -103,7 +107,7 @@ func TestScoreGSM8K(t *testing.T) {
 				if tt.boxed && i != 0 {
 					extracted = ""
 				}
-				fmt.Fprintf(&want, `{"index":%d,"extracted":%q,"correct":%v}`+"\n", i, extracted, c)
+				fmt.Fprintf(&want, `{"index":%d,"task":"gsm8k","question_id":%q,"extracted":%q,"correct":%v}`+"\n", i, exs[i].ID, extracted, c)
 			}
 			got, err := os.ReadFile(out)
 			if err != nil {
@@ -119,21 +123,12 @@ func TestScoreGSM8K(t *testing.T) {
 // TestScoreGSM8KFullTestSet scores the reference solutions of the whole
 // GSM8K test split, matched by question, without --out.
 func TestScoreGSM8KFullTestSet(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedDataDir(t), "gsm8k", "test.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var lines []string
-	if err := eachLine(f.Name(), f, func(data []byte) error {
-		var rec struct{ Question, Answer string }
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return err
+	for l, err := range fileio.ReadFile[struct{ Question, Answer string }](filepath.Join(sharedDataDir(t), "gsm8k", "test.jsonl")) {
+		if err != nil {
+			t.Fatal(err)
 		}
-		lines = append(lines, jsonLine(t, map[string]string{"question": rec.Question, "prediction": rec.Answer}))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+		lines = append(lines, jsonLine(t, map[string]string{"question": l.Value.Question, "prediction": l.Value.Answer}))
 	}
 	preds := writeLines(t, "preds.jsonl", lines...)
 	stdout, stderr, code := runScore(t, "--task", "gsm8k", "--predictions", preds)
@@ -156,10 +151,14 @@ func TestScoreErrors(t *testing.T) {
 	}{
 		{"malformed JSON", []string{good, `{"id": "x", "prediction": `}, nil, `:2: malformed JSON`},
 		{"missing prediction", []string{good, good, `{"id": "` + exs[0].ID + `"}`}, nil, `:3: field "prediction": missing`},
-		{"prediction not a string", []string{`{"id": "` + exs[0].ID + `", "prediction": 18}`}, nil, `:1: field "prediction": want a string`},
+		{"prediction not a string", []string{`{"id": "` + exs[0].ID + `", "prediction": 18}`}, nil, `:1: field "prediction": want string, got a JSON number`},
 		{"unknown id", []string{`{"id": "test-99999", "prediction": "1"}`}, nil, `:1: field "id": unknown id "test-99999" in task gsm8k split test`},
 		{"unknown question", []string{good, `{"question": "How many moons has Mars?", "prediction": "2"}`}, nil, `:2: field "question": unknown question "How many moons has Mars?"`},
-		{"neither id nor question", []string{`{"prediction": "2"}`}, nil, `:1: fields "id" and "question": both missing`},
+		{"neither id nor question", []string{`{"prediction": "2"}`}, nil, `:1: fields "id", "question_id" and "question": all missing`},
+		{"missing predictions", []string{good}, nil, `: 1318 of 1319 questions of gsm8k split test have no prediction (test-1, test-2, test-3, test-4, test-5, and 1313 more); pass --allow-partial`},
+		{"duplicated prediction", []string{good, good}, []string{"--allow-partial=false"}, `: 1 questions predicted more than once (gsm8k/` + exs[0].ID + ` on lines 1 and 2)`},
+		{"task not given", []string{`{"task": "svamp", "id": "` + exs[0].ID + `", "prediction": "1"}`}, nil, `:1: field "task": "svamp" is not one of --task gsm8k`},
+		{"invalid UTF-8", []string{"{\"id\": \"" + exs[0].ID + "\", \"prediction\": \"\xff\"}"}, nil, `:1: invalid UTF-8`},
 		{"id of a wrong type", []string{`{"id": {"a": 1}, "prediction": "2"}`}, nil, `:1: field "id": want a string or a number`},
 		{"empty file", []string{""}, nil, `: no predictions`},
 		{"bad mode", []string{good}, []string{"--mode", "loose"}, `--mode "loose": want lenient or strict`},
@@ -170,7 +169,7 @@ func TestScoreErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			preds := writeLines(t, "preds.jsonl", tt.lines...)
 			out := filepath.Join(filepath.Dir(preds), "verdicts.jsonl")
-			args := append([]string{"--task", "gsm8k", "--predictions", preds, "--out", out}, tt.args...)
+			args := append([]string{"--task", "gsm8k", "--predictions", preds, "--out-file", out}, tt.args...)
 			stdout, stderr, code := runScore(t, args...)
 			if code == 0 {
 				t.Fatalf("exit 0, stdout %q; want an error", stdout)
@@ -189,5 +188,64 @@ func TestScoreErrors(t *testing.T) {
 				t.Errorf("a failed run left files behind: %v", entries)
 			}
 		})
+	}
+}
+
+// TestScoreEvalPredictions scores eval's own predictions.jsonl (records
+// keyed question_id, replies in "samples") for two tasks at once, checks
+// --out DIR, the report of a duplicate under --allow-partial, and that a
+// failed re-run leaves the earlier verdicts byte-identical.
+func TestScoreEvalPredictions(t *testing.T) {
+	gsm := gsm8kTest(t, 2)
+	reg := task.NewRegistry(sharedDataDir(t))
+	sv, err := reg.Get("svamp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svs, err := sv.First(context.Background(), sv.Info().TestSplit, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(taskName, id string, texts ...string) string {
+		var samples []map[string]string
+		for _, x := range texts {
+			samples = append(samples, map[string]string{"text": x, "extracted": "ignored"})
+		}
+		return jsonLine(t, map[string]any{"task": taskName, "question_id": id, "question": "ignored when the id is given", "samples": samples, "verdict": "correct"})
+	}
+	preds := writeLines(t, "predictions.jsonl",
+		line("gsm8k", gsm[0].ID, `\boxed{`+gsm[0].Answer+`}`),
+		line("gsm8k", gsm[1].ID, `\boxed{1}`, `\boxed{`+gsm[1].Answer+`}`, `\boxed{`+gsm[1].Answer+`}`), // majority right
+		line("svamp", svs[0].ID, `\boxed{-1}`),
+		line("gsm8k", gsm[0].ID, `\boxed{0}`), // duplicate: skipped
+	)
+	outDir := filepath.Join(t.TempDir(), "scored")
+	stdout, stderr, code := runScore(t, "--task", "gsm8k,svamp", "--predictions", preds, "--out", outDir, "--allow-partial")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "accuracy: 0.6667 (n=3)\n"; stdout != want {
+		t.Errorf("stdout %q, want %q", stdout, want)
+	}
+	if !strings.Contains(stderr, "1 questions predicted more than once (gsm8k/"+gsm[0].ID+" on lines 1 and 4)") {
+		t.Errorf("stderr %q does not report the duplicate", stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(outDir, "verdicts.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"index":0,"task":"gsm8k","question_id":%q,"extracted":%q,"correct":true}
+{"index":1,"task":"gsm8k","question_id":%q,"extracted":%q,"correct":true}
+{"index":2,"task":"svamp","question_id":%q,"extracted":"-1","correct":false}
+`, gsm[0].ID, gsm[0].Answer, gsm[1].ID, gsm[1].Answer, svs[0].ID)
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	// Without --allow-partial the same file fails and the verdicts stay.
+	if _, stderr, code := runScore(t, "--task", "gsm8k,svamp", "--predictions", preds, "--out", outDir); code == 0 || !strings.Contains(stderr, "have no prediction") {
+		t.Fatalf("exit %d, stderr %q; want a failure naming the missing predictions", code, stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(outDir, "verdicts.jsonl")); string(again) != string(got) {
+		t.Errorf("a failed re-run changed verdicts.jsonl")
 	}
 }

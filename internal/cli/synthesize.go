@@ -2,10 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -25,14 +25,15 @@ import (
 // synthFlags are the flags of regenesis synthesize besides the method
 // configuration.
 type synthFlags struct {
-	task, split, method string
-	limit               int
-	out                 string
-	configFile          string
-	guidelines          string
-	addGuidelines       string
-	prompts             string
-	inFlight            int
+	tasks         []string
+	split, method string
+	limit         int
+	out           string
+	configFile    string
+	guidelines    string
+	addGuidelines string
+	prompts       string
+	inFlight      int
 }
 
 // configFlags binds a flag to every method.Config field; only the flags a
@@ -67,7 +68,7 @@ func newSynthesizeCmd() *cobra.Command {
 	var o synthFlags
 	var fromFlags method.Config
 	cmd := &cobra.Command{
-		Use:   "synthesize --task T --model M --base-url URL --out DIR",
+		Use:   "synthesize --task T[,T...] --model M --base-url URL --out DIR",
 		Short: "Synthesize filtered reasoning paths with ReGenesis or a baseline",
 		Long: `synthesize runs a synthesis method over a task's questions with the model behind
 an OpenAI-compatible server and writes DIR/sft.jsonl (one training example per
@@ -91,9 +92,9 @@ resumes; a finished run replays to byte-identical outputs.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(&o.task, "task", "", "task to synthesize from (see regenesis tasks)")
-	fs.StringVar(&o.split, "split", "train", "split of the task")
-	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions (0: all)")
+	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to synthesize from, comma-separated or repeated; their questions run in this order into one directory (see regenesis tasks)")
+	fs.StringVar(&o.split, "split", "train", "split of the tasks")
+	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions of each task (0: all)")
 	fs.StringVar(&o.method, "method", "regenesis", "synthesis method: "+strings.Join(method.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "output directory")
 	fs.StringVar(&o.configFile, "config", "", "YAML or JSON file of method settings (flags override it)")
@@ -108,6 +109,12 @@ resumes; a finished run replays to byte-identical outputs.`,
 		ctx := cmd.Context()
 		if !slices.Contains(method.Names(), o.method) {
 			return fmt.Errorf("unknown method %q (known: %s)", o.method, strings.Join(method.Names(), ", "))
+		}
+		if o.limit < 0 {
+			return fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
+		}
+		if o.inFlight < 0 {
+			return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.inFlight)
 		}
 		cfg, err := o.config(fs, fromFlags)
 		if err != nil {
@@ -125,13 +132,16 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		tk, err := reg.Get(o.task)
+		examples, total, err := o.examples(ctx, reg)
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.out, 0o755); err != nil {
+		taskNames := strings.Join(o.tasks, ",")
+		release, err := lockRunDir(cmd, o.out)
+		if err != nil {
 			return err
 		}
+		defer release()
 		sess, err := lf.open(ctx, filepath.Join(o.out, "store.db"))
 		if err != nil {
 			return err
@@ -142,13 +152,9 @@ resumes; a finished run replays to byte-identical outputs.`,
 			}
 		}()
 		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(sess.Pricing))
-		total, _ := splitCount(tk.Info(), o.split)
-		if o.limit > 0 && (total == 0 || o.limit < total) {
-			total = o.limit
-		}
-		display := progress.Start(cmd.ErrOrStderr(), progress.Options{
-			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, o.task, o.split),
-			Total: int64(total),
+		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
+			Label: fmt.Sprintf("synthesize %s %s/%s", o.method, taskNames, o.split),
+			Total: total,
 			Stats: sess.Progress,
 			Kept:  true,
 		})
@@ -164,14 +170,14 @@ resumes; a finished run replays to byte-identical outputs.`,
 		}
 		man, err := synth.Run(ctx, synth.Options{
 			Method:   trackedMethod{Method: m, display: display},
-			Examples: limitExamples(tk.Examples(ctx, o.split), o.limit),
+			Examples: examples,
 			Prompts:  set,
 			OutDir:   o.out,
 			InFlight: inFlight,
 			Manifest: synth.Manifest{
 				Version:      Version,
-				Command:      commandLine(cmd),
-				Task:         o.task,
+				Command:      commandLine(cmd, nil),
+				Task:         taskNames,
 				Split:        o.split,
 				Model:        sess.Model,
 				Config:       cfg,
@@ -298,6 +304,57 @@ func (o *synthFlags) pool() ([]guideline.Guideline, error) {
 	return pool, nil
 }
 
+// examples returns the questions of the --task tasks one task after the
+// other (the first --limit of each), and how many there are (0 when a
+// split's size is unknown). Every task and its split are checked first.
+func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq2[task.Example, error], int64, error) {
+	var (
+		seqs        []iter.Seq2[task.Example, error]
+		total       int64
+		known       = true
+		unreachable []string
+	)
+	for i, name := range o.tasks {
+		name = strings.TrimSpace(name)
+		o.tasks[i] = name
+		tk, err := reg.Get(name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("--task: %w", err)
+		}
+		n, ok := splitCount(tk.Info(), o.split)
+		if !ok {
+			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", name, o.split, strings.Join(splitNames(tk.Info()), ", "))
+		}
+		if o.limit > 0 && (n == 0 || o.limit < n) {
+			n = o.limit
+		}
+		known = known && n > 0
+		total += int64(n)
+		seqs = append(seqs, limitExamples(tk.Examples(ctx, o.split), o.limit))
+		if err := tk.Reachable(ctx, o.split); err != nil {
+			unreachable = append(unreachable, err.Error())
+		}
+	}
+	if len(unreachable) > 0 {
+		return nil, 0, fmt.Errorf("--task: %d of %d tasks cannot be read, so nothing was sent to the server:\n  %s", len(unreachable), len(o.tasks), strings.Join(unreachable, "\n  "))
+	}
+	if len(seqs) == 0 {
+		return nil, 0, errors.New("--task: no task given")
+	}
+	if !known {
+		total = 0
+	}
+	return func(yield func(task.Example, error) bool) {
+		for _, seq := range seqs {
+			for ex, err := range seq {
+				if !yield(ex, err) || err != nil {
+					return
+				}
+			}
+		}
+	}, total, nil
+}
+
 // limitExamples stops seq after n examples (n <= 0: no limit).
 func limitExamples(seq iter.Seq2[task.Example, error], n int) iter.Seq2[task.Example, error] {
 	if n <= 0 {
@@ -314,51 +371,6 @@ func limitExamples(seq iter.Seq2[task.Example, error], n int) iter.Seq2[task.Exa
 			}
 		}
 	}
-}
-
-// commandLine is the command with the flags the user set, sorted, secrets
-// left out and credentials removed from URLs, for the manifest.
-func commandLine(cmd *cobra.Command) []string {
-	line := strings.Fields(cmd.CommandPath())
-	var flags []string
-	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if secretFlag(f.Name) {
-			return
-		}
-		v := f.Value.String()
-		if strings.Contains(f.Name, "url") {
-			v = stripUserinfo(v)
-		}
-		flags = append(flags, "--"+f.Name+"="+v)
-	})
-	slices.Sort(flags)
-	return append(line, flags...)
-}
-
-func secretFlag(name string) bool {
-	for _, s := range []string{"key", "token", "secret", "password"} {
-		if strings.Contains(name, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// stripUserinfo removes user:password@ from each URL of a flag value
-// ("http://u:p@host", or a list "[http://a,http://b]").
-func stripUserinfo(v string) string {
-	open, close := strings.HasPrefix(v, "["), strings.HasSuffix(v, "]")
-	if open && close {
-		return "[" + stripUserinfo(v[1:len(v)-1]) + "]"
-	}
-	parts := strings.Split(v, ",")
-	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
-			u.User = nil
-			parts[i] = u.String()
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // costLine summarizes a run's cost for the closing line.

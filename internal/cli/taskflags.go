@@ -1,14 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -35,10 +36,7 @@ const defaultDataDir = "data"
 // addTaskFlags registers the task flags on cmd.
 func addTaskFlags(cmd *cobra.Command) *taskFlags {
 	f := &taskFlags{}
-	def := os.Getenv("REGENESIS_DATA_DIR")
-	if def == "" {
-		def = defaultDataDir
-	}
+	def := cmp.Or(secret.ReadEnv(nil).DataDir, defaultDataDir)
 	fs := cmd.Flags()
 	fs.StringVar(&f.dataDir, "data-dir", def, "folder holding one folder per task (gsm8k/, arc_challenge/, ...); env REGENESIS_DATA_DIR")
 	fs.StringArrayVar(&f.taskFiles, "task-file", nil, "YAML file describing a custom task (repeatable; see docs/TASKS.md)")

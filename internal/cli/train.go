@@ -3,11 +3,11 @@ package cli
 import (
 	"cmp"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/train"
 )
 
@@ -17,7 +17,7 @@ func newTrainCmd() *cobra.Command {
 	var fsdp bool
 	var deepspeed string
 	cmd := &cobra.Command{
-		Use:   "train --engine E --data DIR --base-model M --output OUT",
+		Use:   "train --engine E --data DIR --base-model M --out OUT",
 		Short: "Fine-tune a model on synthesized reasoning paths with a training engine",
 		Long: `train hands supervised fine-tuning on a synthesis directory's kept paths
 (DIR/sft.jsonl, or any {"messages": [...]} JSON Lines file) to an engine:
@@ -39,14 +39,14 @@ printed. hf runs it; trl, llamafactory and axolotl run it with --run. Before
 running, train checks Python, the packages and their versions, the engine's
 command, and (without a GPU) that the tokenizer has a chat template and every
 example fits --max-length.`,
-		Example: `  regenesis train --engine hf --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k
+		Example: `  regenesis train --engine hf --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --out models/gsm8k
   regenesis train --engine hf --lora --data runs/gsm8k --base-model meta-llama/Llama-3.1-8B-Instruct \
-      --output models/gsm8k --fsdp --gpus-per-node 8
-  regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k \
+      --out models/gsm8k --fsdp --gpus-per-node 8
+  regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --out models/gsm8k \
       --deepspeed zero3 --nodes 2 --main-process-ip 10.0.0.1 --run
-  regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --output models/gsm8k --run
-  regenesis train --engine openai --data runs/gsm8k --base-model gpt-4o-mini-2024-07-18 --output models/gsm8k-openai
-  regenesis train --engine openai --follow ftjob-abc123 --output models/gsm8k-openai`,
+  regenesis train --engine trl --data runs/gsm8k --base-model Qwen/Qwen2.5-7B-Instruct --out models/gsm8k --run
+  regenesis train --engine openai --data runs/gsm8k --base-model gpt-4o-mini-2024-07-18 --out models/gsm8k-openai
+  regenesis train --engine openai --follow ftjob-abc123 --out models/gsm8k-openai`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("seed") && o.Engine == train.EngineOpenAI {
@@ -61,9 +61,22 @@ example fits --max-length.`,
 			case deepspeed != "":
 				o.Distributed.Shard = "zero" + strings.TrimPrefix(strings.ToLower(deepspeed), "zero")
 			}
-			o.OpenAI.BaseURL = cmp.Or(o.OpenAI.BaseURL, os.Getenv("OPENAI_BASE_URL"))
-			o.OpenAI.APIKey = cmp.Or(o.OpenAI.APIKey, os.Getenv("OPENAI_API_KEY"))
+			env := secret.ReadEnv(nil)
+			if o.OpenAI.BaseURL == "" && len(env.BaseURLs) > 0 {
+				o.OpenAI.BaseURL = env.BaseURLs[0]
+			}
+			o.OpenAI.APIKey = cmp.Or(o.OpenAI.APIKey, env.APIKey)
+			red := redactor(cmd.Context())
+			red.Add(o.OpenAI.APIKey)
+			red.Add(secret.URLSecrets(o.OpenAI.BaseURL)...)
 			o.Stdout, o.Log = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if o.Output != "" {
+				release, err := lockRunDir(cmd, o.Output)
+				if err != nil {
+					return err
+				}
+				defer release()
+			}
 			res, err := train.Run(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -79,7 +92,9 @@ example fits --max-length.`,
 	f.StringVar(&o.Engine, "engine", train.EngineHF, "training engine: "+strings.Join(train.Engines(), ", "))
 	f.StringVar(&o.Data, "data", "", "synthesis directory (with sft.jsonl) or a messages JSONL file")
 	f.StringVar(&o.BaseModel, "base-model", "", "model to fine-tune (Hugging Face id or local path; the API's model name for openai)")
-	f.StringVar(&o.Output, "output", "", "output directory for the trained model and the engine's files")
+	f.StringVar(&o.Output, "out", "", "output directory for the trained model and the engine's files")
+	f.StringVar(&o.Output, "output", "", "old name of --out")
+	_ = f.MarkDeprecated("output", "use --out (the old name will stop working)")
 	f.Float64Var(&h.Epochs, "epochs", h.Epochs, "training epochs")
 	f.Float64Var(&h.LR, "lr", h.LR, "peak learning rate")
 	f.StringVar(&h.Scheduler, "scheduler", h.Scheduler, "learning-rate schedule (transformers lr_scheduler_type)")

@@ -53,7 +53,7 @@ func TestTrainCommand(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("OPENAI_API_KEY", "")
 			out := t.TempDir()
-			args := append([]string{"train", "--data", data, "--base-model", "m", "--output", out}, tt.args...)
+			args := append([]string{"train", "--data", data, "--base-model", "m", "--out", out}, tt.args...)
 			stdout, stderr, err := execTrainRoot(t, args...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // File names written into Options.OutDir.
@@ -195,34 +196,20 @@ func ReadResults(path string) (*Results, error) {
 	return &r, nil
 }
 
-// writeResults writes r to dir/results.json atomically.
-func writeResults(dir string, r *Results) error {
+// resultsFile writes r as dir/results.json into a temporary file; Commit
+// puts it in place.
+func resultsFile(dir string, r *Results) (*fileio.File, error) {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return fmt.Errorf("eval: encode results: %w", err)
+		return nil, fmt.Errorf("eval: encode results: %w", err)
 	}
-	b = append(b, '\n')
-	path := filepath.Join(dir, ResultsFile)
-	tmp, err := os.CreateTemp(dir, ResultsFile+".*")
+	f, err := fileio.Create(filepath.Join(dir, ResultsFile))
 	if err != nil {
-		return fmt.Errorf("eval: %w", err)
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o644)
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Abort()
+		return nil, fmt.Errorf("eval: %w", err)
 	}
-	if err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("eval: write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("eval: write %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("eval: %w", err)
-	}
-	return nil
+	return f, nil
 }

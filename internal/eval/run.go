@@ -9,10 +9,8 @@
 package eval
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +19,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -51,22 +50,19 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	// A results.json from an earlier run would describe other predictions
-	// until this run finishes.
-	if err := os.Remove(filepath.Join(o.OutDir, ResultsFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("eval: %w", err)
-	}
+	// The new predictions go to a temporary file next to the old ones and
+	// replace them, with results.json, only when the run has succeeded: a
+	// failed re-run leaves the earlier outputs as they were.
 	start := time.Now()
 	predPath := filepath.Join(o.OutDir, PredictionsFile)
-	f, err := os.Create(predPath)
+	f, err := fileio.Create(predPath)
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
-	defer f.Close()
+	defer f.Abort()
 
 	res := newResults(&o)
-	out := bufio.NewWriterSize(f, 1<<16)
-	enc := json.NewEncoder(out)
+	enc := json.NewEncoder(f)
 	enc.SetEscapeHTML(false)
 	emit := func(p *Prediction) error {
 		if err := enc.Encode(p); err != nil {
@@ -78,24 +74,27 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		}
 		return nil
 	}
-	// On an error, the lines written so far are still flushed whole.
-	err = o.pipeline(ctx, emit)
-	if ferr := out.Flush(); ferr != nil && err == nil {
-		err = fmt.Errorf("eval: write %s: %w", predPath, ferr)
-	}
-	if err != nil {
+	if err := o.pipeline(ctx, emit); err != nil {
 		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("eval: write %s: %w", predPath, err)
 	}
 	res.finish()
 	res.WallSeconds = time.Since(start).Seconds()
 	if o.Pricing != nil {
 		res.Money = o.Pricing.MoneyFor(res.Usage.PromptTokens, res.Usage.CompletionTokens, res.questions(), -1)
 	}
-	if err := writeResults(o.OutDir, res); err != nil {
+	// Both files are complete on disk before either is renamed, so only a
+	// crash between the two renames can pair new predictions with the old
+	// results.json.
+	rf, err := resultsFile(o.OutDir, res)
+	if err != nil {
 		return nil, err
+	}
+	defer rf.Abort()
+	if err := f.Commit(); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	if err := rf.Commit(); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
 	}
 	return res, nil
 }

@@ -215,9 +215,12 @@ func TestRunStopsOnCompleterError(t *testing.T) {
 	}
 	src := Source{Name: "t", Group: task.OOD, Examples: examples(num("t", "1", "x", "1"), num("t", "2", "y", "2"))}
 	dir := t.TempDir()
-	// A results.json of an earlier run must not survive a failed one.
-	if err := os.WriteFile(filepath.Join(dir, ResultsFile), []byte(`{"model":"old"}`), 0o644); err != nil {
-		t.Fatal(err)
+	// The outputs of an earlier run survive a failed re-run byte for byte.
+	old := map[string]string{ResultsFile: `{"model":"old"}` + "\n", PredictionsFile: `{"task":"t","question_id":"9"}` + "\n"}
+	for name, body := range old {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	_, err := Run(context.Background(), Options{Model: "m", Completer: model, Prompt: plainPrompt, Sources: []Source{src}, OutDir: dir})
 	if !errors.Is(err, boom) {
@@ -226,8 +229,13 @@ func TestRunStopsOnCompleterError(t *testing.T) {
 	if !strings.Contains(err.Error(), "task t question 2") {
 		t.Errorf("err = %q, want it to name task t question 2", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ResultsFile)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("results.json exists after a failed run (stat err %v)", err)
+	for name, body := range old {
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != body {
+			t.Errorf("%s after a failed re-run: %q, %v; want the earlier %q", name, got, err, body)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != len(old) {
+		t.Errorf("failed run left files behind: %v", es)
 	}
 }
 

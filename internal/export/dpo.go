@@ -128,7 +128,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 				return nil, err
 			}
 			if !ok {
-				return nil, &LineError{Path: candidates, Line: g.Line, Err: fmt.Errorf(
+				return nil, &LineError{File: candidates, Line: g.Line, Err: fmt.Errorf(
 					"question %s has kept paths but no line in %s at or after the previous question's; are both files from the same run?", g.Key, sft)}
 			}
 			last = r

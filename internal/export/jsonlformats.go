@@ -25,7 +25,7 @@ func writeJSONL(ctx context.Context, sft, out string, f Format, lc *lengthCheck)
 		}
 		v, err := convert(r, f)
 		if err != nil {
-			return 0, &LineError{Path: sft, Line: r.Line, Err: err}
+			return 0, &LineError{File: sft, Line: r.Line, Err: err}
 		}
 		if err := enc.Encode(v); err != nil {
 			return 0, fmt.Errorf("write %s: %w", out, err)

@@ -61,7 +61,7 @@ func ReadSFT(ctx context.Context, path string) iter.Seq2[Record, error] {
 			r := n.Value
 			r.Line = n.Line
 			if err := r.validate(); err != nil {
-				yield(Record{}, &LineError{Path: path, Line: n.Line, Err: err})
+				yield(Record{}, &LineError{File: path, Line: n.Line, Err: err})
 				return
 			}
 			if !yield(r, nil) {
@@ -116,7 +116,7 @@ func ReadCandidates(ctx context.Context, path string) iter.Seq2[LineCandidate, e
 				ferr = errors.New("field question_id: missing or empty")
 			}
 			if ferr != nil {
-				yield(LineCandidate{}, &LineError{Path: path, Line: n.Line, Err: ferr})
+				yield(LineCandidate{}, &LineError{File: path, Line: n.Line, Err: ferr})
 				return
 			}
 			if !yield(LineCandidate{Candidate: c, Line: n.Line}, nil) {
@@ -159,7 +159,7 @@ func GroupCandidates(ctx context.Context, path string) iter.Seq2[QuestionGroup, 
 				continue
 			}
 			if seen[k] {
-				yield(QuestionGroup{}, &LineError{Path: path, Line: lc.Line,
+				yield(QuestionGroup{}, &LineError{File: path, Line: lc.Line,
 					Err: fmt.Errorf("question %s appears again after other questions: candidates must be grouped by question", k)})
 				return
 			}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // Options configures Build.
@@ -78,27 +80,28 @@ func WriteFiles(out string, c *Comparison, runs []*Run, opts HTMLOptions) (mdPat
 		}
 	}
 	mdPath, htmlPath = base+".md", base+".html"
-	if err := writeFile(mdPath, func(f *os.File) error { return c.Markdown(f) }); err != nil {
-		return "", "", err
+	// Both pages are complete before either replaces an earlier one.
+	md, err := fileio.Create(mdPath)
+	if err != nil {
+		return "", "", fmt.Errorf("report: %w", err)
 	}
-	if err := writeFile(htmlPath, func(f *os.File) error { return HTML(f, c, runs, opts) }); err != nil {
-		return "", "", err
+	defer md.Abort()
+	page, err := fileio.Create(htmlPath)
+	if err != nil {
+		return "", "", fmt.Errorf("report: %w", err)
+	}
+	defer page.Abort()
+	if err := c.Markdown(md); err != nil {
+		return "", "", fmt.Errorf("report: write %s: %w", mdPath, err)
+	}
+	if err := HTML(page, c, runs, opts); err != nil {
+		return "", "", fmt.Errorf("report: write %s: %w", htmlPath, err)
+	}
+	if err := md.Commit(); err != nil {
+		return "", "", fmt.Errorf("report: %w", err)
+	}
+	if err := page.Commit(); err != nil {
+		return "", "", fmt.Errorf("report: %w", err)
 	}
 	return mdPath, htmlPath, nil
-}
-
-// writeFile creates path and fills it with write.
-func writeFile(path string, write func(*os.File) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("report: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: write %s: %w", path, err)
-	}
-	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/compare"
 	"github.com/regenesis-ai/regenesis/internal/export"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 //go:embed synth.html.tmpl
@@ -130,12 +131,12 @@ func WriteSynth(ctx context.Context, out string, opts SynthOptions) (*SynthFiles
 		s.Dir = r.Label
 		stats[i] = &s
 	}
-	if err := writeFile(files.Markdown, func(f *os.File) error { return compare.WriteMarkdown(f, stats) }); err != nil {
+	if err := fileio.Write(files.Markdown, func(f *fileio.File) error { return compare.WriteMarkdown(f, stats) }); err != nil {
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
 	dataName := filepath.Base(files.DataDir)
-	if err := writeFile(files.HTML, func(f *os.File) error {
+	if err := fileio.Write(files.HTML, func(f *fileio.File) error {
 		return synthHTML(f, runs, data, dataName, opts)
 	}); err != nil {
 		os.RemoveAll(tmp)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/train"
 )
 
@@ -139,7 +140,7 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 			return err
 		}
 		evalDirs = append(evalDirs, evalDir)
-		if err := r.step(ctx, id("report"), reportArgs(r.cfg, evalDirs, filepath.Join(r.dir, "report", "report")), nil); err != nil {
+		if err := r.step(ctx, id("report"), reportArgs(r.cfg, evalDirs, filepath.Join(r.dir, "report")), nil); err != nil {
 			return err
 		}
 		generator = tg
@@ -148,10 +149,10 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 		}
 	}
 	if r.dry {
-		fmt.Fprintf(r.log, "dry run: nothing was run; the report would be in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
+		fmt.Fprintf(r.log, "dry run: nothing was run; the report would be in %s\n", filepath.Join(r.dir, "report", "report.{md,html}"))
 		return nil
 	}
-	fmt.Fprintf(r.log, "run finished: report in %s.md and .html\n", filepath.Join(r.dir, "report", "report"))
+	fmt.Fprintf(r.log, "run finished: report in %s\n", filepath.Join(r.dir, "report", "report.{md,html}"))
 	return nil
 }
 
@@ -203,7 +204,13 @@ func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round
 // same args before. record, when set, returns the model the step made.
 // extra is appended when the step runs but is not part of what is compared.
 func (r *runner) step(ctx context.Context, id string, args []string, record func() (string, error), extra ...string) error {
-	if rec, ok := r.st.done(id, args); ok && !r.dirty {
+	// The state file records the arguments without credentials (a server
+	// URL's user:password@, key query parameters), and compares them so.
+	recorded := make([]string, len(args))
+	for i, a := range args {
+		recorded[i] = secret.Shapes(a)
+	}
+	if rec, ok := r.st.done(id, recorded); ok && !r.dirty {
 		fmt.Fprintf(r.log, "%s: done (%s)\n", id, rec.Finished.Format(time.RFC3339))
 		return nil
 	}
@@ -217,7 +224,7 @@ func (r *runner) step(ctx context.Context, id string, args []string, record func
 	if err := r.invoke(ctx, run); err != nil {
 		return fmt.Errorf("step %s: %w", id, err)
 	}
-	rec := StepRecord{Args: args, Finished: time.Now().UTC().Truncate(time.Second)}
+	rec := StepRecord{Args: recorded, Finished: time.Now().UTC().Truncate(time.Second)}
 	if record != nil {
 		m, err := record()
 		if err != nil {

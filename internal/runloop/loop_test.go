@@ -34,7 +34,7 @@ func (f *fakeInvoker) invoke(_ context.Context, args []string) error {
 	}
 	f.calls = append(f.calls, line)
 	if args[0] == "train" {
-		out := argValue(args, "--output")
+		out := argValue(args, "--out")
 		res := train.Result{Engine: argValue(args, "--engine"), Status: "succeeded", Model: out}
 		b, _ := json.Marshal(res)
 		if err := os.MkdirAll(filepath.Join(out, train.WorkDirName), 0o755); err != nil {
@@ -244,7 +244,7 @@ func TestRunFollowsInterruptedOpenAIJob(t *testing.T) {
 	if err := Run(context.Background(), cfg, Options{Invoke: f.invoke, Rounds: 1}); err != nil {
 		t.Fatal(err)
 	}
-	want := "train --engine openai --data " + filepath.Join(cfg.Dir, "round-1", "synth") + " --base-model org/base-llm --output " + filepath.Join(cfg.Dir, "round-1", "model") + " --follow ftjob-7"
+	want := "train --engine openai --data " + filepath.Join(cfg.Dir, "round-1", "synth") + " --base-model org/base-llm --out " + filepath.Join(cfg.Dir, "round-1", "model") + " --follow ftjob-7"
 	if f.calls[3] != want {
 		t.Errorf("train ran as\n%s\nwant\n%s", f.calls[3], want)
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/secret"
 )
 
 // expand fills the {model}, {name} and {round} placeholders.
@@ -149,7 +151,7 @@ func listModels(ctx context.Context, client *http.Client, url string) ([]string,
 	if err != nil {
 		return nil, err
 	}
-	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
+	if key := secret.ReadEnv(nil).APIKey; key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := client.Do(req)

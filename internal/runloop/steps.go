@@ -32,7 +32,7 @@ func trainArgs(c *Config, baseModel, synthDir, out string) []string {
 		"--engine", c.Train.Engine,
 		"--data", synthDir,
 		"--base-model", baseModel,
-		"--output", out,
+		"--out", out,
 	}
 	switch c.Train.Engine {
 	case train.EngineTRL, train.EngineLlamaFactory, train.EngineAxolotl:
@@ -51,7 +51,7 @@ func evalArgs(c *Config, baseURL, model, out string) []string {
 }
 
 // reportArgs compares every evaluation against the base model's, writing
-// out.md and out.html.
+// report.md and report.html into the directory out.
 func reportArgs(c *Config, evalDirs []string, out string) []string {
 	labels := []string{"base"}
 	for i := 1; i < len(evalDirs); i++ {

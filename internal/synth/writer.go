@@ -1,14 +1,13 @@
 package synth
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
@@ -24,40 +23,20 @@ type SFTRecord struct {
 	Hinted       bool          `json:"hinted"`
 }
 
-// outFile is one output written as NAME.partial and renamed on commit.
-type outFile struct {
-	f    *os.File
-	buf  *bufio.Writer
-	path string
-}
-
-func createOut(dir, name string) (*outFile, error) {
-	path := filepath.Join(dir, name)
-	f, err := os.Create(path + partialSuffix)
+// createOut starts one output, written as NAME.partial and renamed on
+// commit; an unfinished run leaves the partial file for inspection.
+func createOut(dir, name string) (*fileio.File, error) {
+	f, err := fileio.Create(filepath.Join(dir, name), fileio.Partial())
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	return &outFile{f: f, buf: bufio.NewWriterSize(f, 1<<16), path: path}, nil
-}
-
-func (o *outFile) commit() error {
-	if err := o.buf.Flush(); err != nil {
-		o.f.Close()
-		return fmt.Errorf("synth: write %s: %w", o.f.Name(), err)
-	}
-	if err := o.f.Close(); err != nil {
-		return fmt.Errorf("synth: close %s: %w", o.f.Name(), err)
-	}
-	if err := os.Rename(o.f.Name(), o.path); err != nil {
-		return fmt.Errorf("synth: %w", err)
-	}
-	return nil
+	return f, nil
 }
 
 // writer writes sft.jsonl and candidates.jsonl.
 type writer struct {
 	prompts   *prompts.Set
-	sft, cand *outFile
+	sft, cand *fileio.File
 	line      bytes.Buffer
 	enc       *json.Encoder
 	done      bool
@@ -70,7 +49,7 @@ func newWriter(dir string, p *prompts.Set) (*writer, error) {
 	}
 	cand, err := createOut(dir, CandidatesFile)
 	if err != nil {
-		sft.f.Close()
+		sft.Abort()
 		return nil, err
 	}
 	w := &writer{prompts: p, sft: sft, cand: cand}
@@ -117,13 +96,13 @@ func (w *writer) write(o method.Outcome) error {
 	return nil
 }
 
-func (w *writer) encode(o *outFile, v any) error {
+func (w *writer) encode(o *fileio.File, v any) error {
 	w.line.Reset()
 	if err := w.enc.Encode(v); err != nil {
-		return fmt.Errorf("synth: encode %s: %w", filepath.Base(o.path), err)
+		return fmt.Errorf("synth: encode %s: %w", filepath.Base(o.Path()), err)
 	}
-	if _, err := o.buf.Write(w.line.Bytes()); err != nil {
-		return fmt.Errorf("synth: write %s: %w", o.f.Name(), err)
+	if _, err := o.Write(w.line.Bytes()); err != nil {
+		return fmt.Errorf("synth: %w", err)
 	}
 	return nil
 }
@@ -131,7 +110,7 @@ func (w *writer) encode(o *outFile, v any) error {
 // commit flushes both files and renames them into place.
 func (w *writer) commit() error {
 	w.done = true
-	return errors.Join(w.sft.commit(), w.cand.commit())
+	return errors.Join(w.sft.Commit(), w.cand.Commit())
 }
 
 // abort flushes and closes the partial files of an unfinished run, so that
@@ -140,22 +119,12 @@ func (w *writer) abort() {
 	if w.done {
 		return
 	}
-	for _, o := range []*outFile{w.sft, w.cand} {
-		o.buf.Flush()
-		o.f.Close()
-	}
+	w.sft.Abort()
+	w.cand.Abort()
 }
 
 func writeJSONFile(dir, name string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("synth: encode %s: %w", name, err)
-	}
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path+partialSuffix, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("synth: %w", err)
-	}
-	if err := os.Rename(path+partialSuffix, path); err != nil {
+	if err := fileio.WriteJSON(filepath.Join(dir, name), v); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
 	return nil

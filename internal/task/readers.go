@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // format is how a dataset file is laid out.
@@ -73,11 +74,11 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 		var seq iter.Seq2[record, error]
 		switch f.format {
 		case formatJSONL:
-			seq = readJSONL(f.name(), rc)
+			seq = readJSONL(f.name(), skipBOM(rc))
 		case formatJSON:
-			seq = readJSONArray(f.name(), rc, f.key)
+			seq = readJSONArray(f.name(), skipBOM(rc), f.key)
 		case formatCSV:
-			seq = readCSV(f.name(), rc)
+			seq = readCSV(f.name(), skipBOM(rc))
 		case formatASDiv:
 			seq = readASDiv(f.name(), rc)
 		case formatParquet:
@@ -91,6 +92,7 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 			yield(record{}, fmt.Errorf("%s: unknown format %q", f.name(), f.format))
 			return
 		}
+		n := 0
 		for rec, err := range seq {
 			if err == nil {
 				err = ctx.Err()
@@ -98,6 +100,10 @@ func readRecords(ctx context.Context, f fileRef) iter.Seq2[record, error] {
 			if !yield(rec, err) || err != nil {
 				return
 			}
+			n++
+		}
+		if n == 0 {
+			yield(record{}, &RecordError{File: f.name(), Err: errEmptyFile})
 		}
 	}
 }
@@ -140,6 +146,10 @@ func readJSONL(name string, r io.Reader) iter.Seq2[record, error] {
 				line++
 				if t := bytes.TrimSpace(b); len(t) > 0 {
 					pos := position{file: name, line: line, offset: -1}
+					if err := checkUTF8(name, line, t); err != nil {
+						yield(record{pos: pos}, err)
+						return
+					}
 					m, derr := decodeObject(t)
 					if derr != nil {
 						yield(record{pos: pos}, &RecordError{File: name, Line: line, Err: derr})
@@ -185,7 +195,8 @@ func decodeObject(b []byte) (map[string]any, error) {
 // of the top-level object.
 func readJSONArray(name string, r io.Reader, key string) iter.Seq2[record, error] {
 	return func(yield func(record, error) bool) {
-		dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+		watch := newUTF8Watch(name, r)
+		dec := json.NewDecoder(bufio.NewReaderSize(watch, 64<<10))
 		dec.UseNumber()
 		fail := func(off int64, err error) {
 			yield(record{}, &RecordError{File: name, Line: position{file: name, offset: off}.resolveLine(), Err: fmt.Errorf("malformed JSON: %w", err)})
@@ -224,6 +235,10 @@ func readJSONArray(name string, r io.Reader, key string) iter.Seq2[record, error
 			var v any
 			if err := dec.Decode(&v); err != nil {
 				fail(pos.offset, err)
+				return
+			}
+			if err := watch.before(dec.InputOffset()); err != nil {
+				yield(record{}, err)
 				return
 			}
 			m, ok := v.(map[string]any)
@@ -299,6 +314,13 @@ func readCSV(name string, r io.Reader) iter.Seq2[record, error] {
 				return
 			}
 			line, _ := cr.FieldPos(0)
+			for i, cell := range row {
+				if !utf8.ValidString(cell) {
+					l, _ := cr.FieldPos(i)
+					yield(record{}, checkUTF8(name, l, []byte(cell)))
+					return
+				}
+			}
 			m := make(map[string]any, len(header))
 			for i, h := range header {
 				m[h] = row[i]

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // part is one file of a split, in the data directory or on the Hub.
@@ -123,17 +125,18 @@ func (t *Task) resolve(ctx context.Context, s splitDef) ([]fileRef, []part, erro
 		return nil, nil, fmt.Errorf("task %s split %s: %s does not exist", t.Name(), s.name, missing)
 	}
 	if len(s.hub) == 0 {
-		return nil, nil, fmt.Errorf("task %s split %s: %s does not exist and the split has no Hugging Face Hub source (point --data-dir or REGENESIS_DATA_DIR at the folder holding %s/)", t.Name(), s.name, missing, t.def.info.Dir)
+		return nil, nil, fmt.Errorf("task %s split %s: %s does not exist (looked in --data-dir %s for %s/) and the split has no Hugging Face Hub source (point --data-dir or REGENESIS_DATA_DIR at the folder holding %s/)", t.Name(), s.name, missing, t.dataDir(), t.def.info.Dir, t.def.info.Dir)
 	}
 	if t.hub == nil {
-		return nil, nil, fmt.Errorf("task %s split %s: %s does not exist and Hub downloads are off (point --data-dir or REGENESIS_DATA_DIR at the folder holding %s/, or allow downloads from %s)", t.Name(), s.name, missing, t.def.info.Dir, t.def.info.Hub)
+		return nil, nil, fmt.Errorf("task %s split %s: %s does not exist (looked in --data-dir %s for %s/) and Hub downloads are off (point --data-dir or REGENESIS_DATA_DIR at the folder holding %s/, or allow downloads from %s)", t.Name(), s.name, missing, t.dataDir(), t.def.info.Dir, t.def.info.Dir, t.def.info.Hub)
 	}
 	refs := make([]fileRef, 0, len(s.hub))
 	for _, p := range s.hub {
 		f := HubFile{Repo: p.repo, Revision: p.revision, Path: p.path}
 		path, err := t.hub.Download(ctx, f)
 		if err != nil {
-			return nil, nil, fmt.Errorf("task %s split %s: %w", t.Name(), s.name, err)
+			return nil, nil, fmt.Errorf("task %s split %s: %s does not exist (looked in --data-dir %s for %s/), and the Hugging Face Hub download failed: %w (point --data-dir or REGENESIS_DATA_DIR at the folder holding %s/, or check the network)",
+				t.Name(), s.name, missing, t.dataDir(), t.def.info.Dir, err, t.def.info.Dir)
 		}
 		ff := p.format
 		if ff == "" {
@@ -144,6 +147,29 @@ func (t *Task) resolve(ctx context.Context, s splitDef) ([]fileRef, []part, erro
 		refs = append(refs, fileRef{path: path, format: ff, key: p.key})
 	}
 	return refs, s.hub, nil
+}
+
+// dataDir is the data directory the task's folder was looked for in.
+func (t *Task) dataDir() string {
+	d := filepath.Dir(t.def.dir)
+	if abs, err := filepath.Abs(d); err == nil {
+		return abs
+	}
+	return d
+}
+
+// Reachable checks that the split's files can be read: they are in the
+// data directory, or (when downloads are allowed) on the Hub, in which case
+// they are downloaded into the cache now. The error says where the files
+// were looked for. Nothing else is read, so a suite can check every task
+// before its first request.
+func (t *Task) Reachable(ctx context.Context, split string) error {
+	i := slices.IndexFunc(t.def.splits, func(s splitDef) bool { return s.name == split })
+	if i < 0 {
+		return fmt.Errorf("task %s: %w %q (have %s)", t.Name(), ErrUnknownSplit, split, strings.Join(t.splitNames(), ", "))
+	}
+	_, _, err := t.resolve(ctx, t.def.splits[i])
+	return err
 }
 
 // Examples streams the split's examples in file order. A bad record ends the
@@ -160,12 +186,23 @@ func (t *Task) Examples(ctx context.Context, split string) iter.Seq2[Example, er
 			yield(Example{}, err)
 			return
 		}
+		// IDs seen so far, as hashes with the line of their first record, so
+		// that a duplicate is refused while memory stays small.
+		seen := map[uint64]int{}
 		for j, ref := range refs {
 			p := parts[j]
 			for rec, err := range readRecords(ctx, ref) {
 				var ex Example
 				if err == nil {
 					ex, err = t.def.normalize(rec, p)
+				}
+				if err == nil {
+					h := xxhash.Sum64String(ex.ID)
+					if first, dup := seen[h]; dup {
+						err = &RecordError{File: rec.pos.file, Line: rec.pos.resolveLine(), Field: "id",
+							Err: fmt.Errorf("duplicate question id %q (first seen in record %d of the split); every question needs its own id", ex.ID, first)}
+					}
+					seen[h] = len(seen) + 1
 				}
 				if err != nil {
 					yield(Example{}, err)

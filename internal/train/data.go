@@ -9,6 +9,8 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // Message is one chat turn of a training example.
@@ -136,41 +138,34 @@ const (
 // returns what it wrote. It fails when src has no example.
 func writeData(src, dst string, format recordFormat) (DataStats, error) {
 	st := DataStats{Source: src}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return st, err
-	}
-	f, err := os.Create(dst)
+	// The data goes to a temporary file that replaces an earlier one only
+	// once it is complete and has examples.
+	f, err := fileio.Create(dst)
 	if err != nil {
 		return st, err
 	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
+	defer f.Abort()
+	enc := json.NewEncoder(f)
 	enc.SetEscapeHTML(false)
-	werr := func() error {
-		for ms, err := range Examples(src) {
-			if err != nil {
-				return err
-			}
-			if err := encodeRecord(enc, ms, format); err != nil {
-				return fmt.Errorf("%s: %w", dst, err)
-			}
-			st.Examples++
-			n := 0
-			for _, m := range ms {
-				n += len([]rune(m.Content))
-			}
-			st.MaxChars = max(st.MaxChars, n)
+	for ms, err := range Examples(src) {
+		if err != nil {
+			return st, err
 		}
-		return w.Flush()
-	}()
-	if cerr := f.Close(); werr == nil && cerr != nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return st, werr
+		if err := encodeRecord(enc, ms, format); err != nil {
+			return st, fmt.Errorf("%s: %w", dst, err)
+		}
+		st.Examples++
+		n := 0
+		for _, m := range ms {
+			n += len([]rune(m.Content))
+		}
+		st.MaxChars = max(st.MaxChars, n)
 	}
 	if st.Examples == 0 {
 		return st, fmt.Errorf("training data %s has no examples", src)
+	}
+	if err := f.Commit(); err != nil {
+		return st, err
 	}
 	return st, nil
 }

@@ -3,9 +3,10 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // lfDatasetName is the dataset's name in dataset_info.json.
@@ -71,7 +72,7 @@ func planLlamaFactory(o *Options, p *Plan) error {
 		return err
 	}
 	infoPath := filepath.Join(dataDir, "dataset_info.json")
-	if err := os.WriteFile(infoPath, append(b, '\n'), 0o644); err != nil {
+	if err := fileio.WriteFile(infoPath, append(b, '\n')); err != nil {
 		return fmt.Errorf("writing %s: %w", infoPath, err)
 	}
 	h := o.Hyper

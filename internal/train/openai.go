@@ -62,7 +62,7 @@ func followAndRecord(ctx context.Context, c *ftClient, o *Options, res *Result, 
 	if err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintf(o.logw(), "fine-tuning job %s is still running; follow it again with:\n  %s\n",
-				res.JobID, ShellQuote([]string{"regenesis", "train", "--engine", EngineOpenAI, "--follow", res.JobID, "--output", o.Output}))
+				res.JobID, ShellQuote([]string{"regenesis", "train", "--engine", EngineOpenAI, "--follow", res.JobID, "--out", o.Output}))
 		}
 		if job != nil && job.Status != "" {
 			res.Status = job.Status

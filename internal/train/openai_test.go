@@ -275,7 +275,7 @@ func TestOpenAIInterruptAndFollow(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want the context's", err)
 	}
-	hint := "regenesis train --engine openai --follow ftjob-1 --output " + o.Output
+	hint := "regenesis train --engine openai --follow ftjob-1 --out " + o.Output
 	if !strings.Contains(log.String(), "fine-tuning job ftjob-1 is still running; follow it again with:\n  "+hint) {
 		t.Errorf("log lacks the resume hint:\n%s", log.String())
 	}

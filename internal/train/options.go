@@ -160,7 +160,7 @@ func (o *Options) validate() error {
 	}
 	if o.Engine == EngineOpenAI && o.OpenAI.Follow != "" {
 		if o.Output == "" {
-			return fmt.Errorf("--output is required")
+			return fmt.Errorf("--out is required")
 		}
 		return nil
 	}
@@ -170,7 +170,7 @@ func (o *Options) validate() error {
 	case o.BaseModel == "":
 		return fmt.Errorf("--base-model is required")
 	case o.Output == "":
-		return fmt.Errorf("--output is required")
+		return fmt.Errorf("--out is required")
 	}
 	if err := o.Distributed.validate(o.Engine, o.AccelerateConfig); err != nil {
 		return err

@@ -93,7 +93,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"no data", func(o *Options) { o.Data = "" }, "--data is required"},
 		{"missing data", func(o *Options) { o.Data = "testdata/nope" }, "testdata/nope: no such file or directory"},
 		{"no model", func(o *Options) { o.BaseModel = "" }, "--base-model is required"},
-		{"no output", func(o *Options) { o.Output = "" }, "--output is required"},
+		{"no output", func(o *Options) { o.Output = "" }, "--out is required"},
 		{"lr", func(o *Options) { o.Hyper.LR = 0 }, "learning rate must be positive"},
 		{"warmup", func(o *Options) { o.Hyper.Warmup = 1 }, "warmup ratio must be in [0, 1)"},
 		{"batch", func(o *Options) { o.Hyper.BatchSize = 0 }, "batch size must be positive"},

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // ScriptName is the file name the hf training script is written under.
@@ -26,7 +28,7 @@ func WriteScript(dir string) (string, error) {
 		return "", fmt.Errorf("training script: %w", err)
 	}
 	p := filepath.Join(dir, ScriptName)
-	if err := os.WriteFile(p, script, 0o755); err != nil {
+	if err := fileio.WriteFile(p, script, fileio.Perm(0o755)); err != nil {
 		return "", fmt.Errorf("training script: %w", err)
 	}
 	return p, nil

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // ResultFile is the name of the record each hand-off leaves in
@@ -55,15 +57,7 @@ func writeResult(output string, r *Result) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(output, WorkDirName)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, ResultFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp, err)
-	}
-	return os.Rename(tmp, filepath.Join(dir, ResultFile))
+	return fileio.WriteFile(filepath.Join(output, WorkDirName, ResultFile), append(b, '\n'))
 }
 
 // needsRunFlag reports whether an engine only writes its files unless asked

@@ -2,11 +2,12 @@ package train
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // pyFloat is a float written so that YAML 1.1 readers (PyYAML, which TRL,
@@ -41,7 +42,7 @@ func writeYAML(path, header string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	out := "# " + strings.ReplaceAll(strings.TrimSpace(header), "\n", "\n# ") + "\n" + string(b)
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+	if err := fileio.WriteFile(path, []byte(out)); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
