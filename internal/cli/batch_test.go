@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/simserver"
+)
+
+// TestSynthesizeBatch runs ReGenesis through the simulated Batch API: each
+// run submits one stage's requests (select, adapt, structure, path: four
+// rounds without hints), "batches" lists what is pending, and the run that
+// finds nothing left to ask writes the same sft.jsonl as a live run.
+func TestSynthesizeBatch(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	key := gsm8kKey(t, data, 2)
+	var liveChats atomic.Int64
+	newServer := func() (*simserver.Server, *httptest.Server) {
+		srv := simserver.New(simserver.Config{Seed: 5, Accuracy: 0.6, BatchDuration: 30 * time.Millisecond}, key)
+		return srv, httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/chat/completions") {
+				liveChats.Add(1)
+			}
+			srv.ServeHTTP(w, r)
+		}))
+	}
+	common := []string{"synthesize", "--data-dir", data, "--no-download", "--task", "gsm8k", "--limit", "2",
+		"--hint=false", "--select-samples", "3", "--keep", "2", "--api-key", "sk-test"}
+
+	srv, ts := newServer()
+	defer ts.Close()
+	out := t.TempDir()
+	args := append(append([]string{}, common...), "--model", srv.Model(), "--base-url", ts.URL, "--out", out, "--batch")
+	rounds := 0
+	for run := 0; ; run++ {
+		if run > 8 {
+			t.Fatalf("not complete after %d runs", run)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := Main(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d\n%s%s", run, code, stdout.String(), stderr.String())
+		}
+		if strings.Contains(stdout.String(), "submitted batch") {
+			rounds++
+			// The pending batch is listed from the store.
+			var ls bytes.Buffer
+			if code := Main([]string{"batches", out, "--base-url", ts.URL, "--api-key", "sk-test"}, &ls, &ls); code != 0 || !strings.Contains(ls.String(), "batch_") {
+				t.Fatalf("batches: exit %d\n%s", code, ls.String())
+			}
+			if _, err := os.Stat(filepath.Join(out, "sft.jsonl")); err == nil {
+				t.Fatal("sft.jsonl written before the run was complete")
+			}
+			time.Sleep(40 * time.Millisecond)
+			continue
+		}
+		if !strings.Contains(stdout.String(), "kept") {
+			t.Fatalf("run %d neither submitted nor finished:\n%s%s", run, stdout.String(), stderr.String())
+		}
+		break
+	}
+	if rounds != 4 || srv.BatchesCreated() != 4 {
+		t.Errorf("%d rounds, %d batches; want 4 (select, adapt, structure, path)", rounds, srv.BatchesCreated())
+	}
+	if n := liveChats.Load(); n != 0 {
+		t.Errorf("%d live chat requests besides the batches, want 0", n)
+	}
+	var ls bytes.Buffer
+	Main([]string{"batches", out}, &ls, &ls)
+	if !strings.Contains(ls.String(), "no pending batch (4 round(s)") {
+		t.Errorf("batches after the run: %s", ls.String())
+	}
+
+	// The same run, live.
+	srv2, ts2 := newServer()
+	defer ts2.Close()
+	live := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := Main(append(append([]string{}, common...), "--model", srv2.Model(), "--base-url", ts2.URL, "--out", live), &stdout, &stderr); code != 0 {
+		t.Fatalf("live run: exit %d\n%s", code, stderr.String())
+	}
+	a, _ := os.ReadFile(filepath.Join(out, "sft.jsonl"))
+	b, _ := os.ReadFile(filepath.Join(live, "sft.jsonl"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("batch sft.jsonl (%d bytes) differs from the live one (%d bytes)", len(a), len(b))
+	}
+}
