@@ -92,3 +92,58 @@ func TestSynthesizeBatch(t *testing.T) {
 		t.Errorf("batch sft.jsonl (%d bytes) differs from the live one (%d bytes)", len(a), len(b))
 	}
 }
+
+// TestEvalBatch evaluates through the simulated Batch API while the
+// server fails the first two lines (a 500 and a malformed 200): those are
+// validated out, submitted again in a second round, and the results match
+// a live run's.
+func TestEvalBatch(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	key := gsm8kTestKey(t, data, 4)
+	cfg := simserver.Config{Seed: 9, Accuracy: 0.5, BatchDuration: 20 * time.Millisecond,
+		Faults: simserver.Faults{Script: []simserver.Fault{simserver.FaultServerError, simserver.FaultMalformed}}}
+	srv := simserver.New(cfg, key)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	out := t.TempDir()
+	args := []string{"eval", "--data-dir", data, "--no-download", "--task", "gsm8k", "--limit", "4",
+		"--model", srv.Model(), "--base-url", ts.URL, "--api-key", "sk-test", "--out", out, "--batch"}
+	var submitted []string
+	for run := 0; ; run++ {
+		if run > 5 {
+			t.Fatalf("not complete after %d runs", run)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := Main(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d\n%s%s", run, code, stdout.String(), stderr.String())
+		}
+		if i := strings.Index(stdout.String(), "submitted batch"); i >= 0 {
+			line := stdout.String()[i:]
+			submitted = append(submitted, line[strings.LastIndex(line[:strings.Index(line, "\n")], ": ")+2:strings.Index(line, "\n")])
+			time.Sleep(30 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	if want := []string{"4 requests", "2 requests"}; strings.Join(submitted, "|") != strings.Join(want, "|") {
+		t.Errorf("rounds submitted %q, want %q", submitted, want)
+	}
+	cfg.Faults = simserver.Faults{}
+	srv2 := simserver.New(cfg, key)
+	ts2 := httptest.NewServer(srv2)
+	defer ts2.Close()
+	live := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"eval", "--data-dir", data, "--no-download", "--task", "gsm8k", "--limit", "4",
+		"--model", srv2.Model(), "--base-url", ts2.URL, "--out", live}, &stdout, &stderr); code != 0 {
+		t.Fatalf("live: exit %d\n%s", code, stderr.String())
+	}
+	a, _ := os.ReadFile(filepath.Join(out, "predictions.jsonl"))
+	b, _ := os.ReadFile(filepath.Join(live, "predictions.jsonl"))
+	// The batch run's last pass replays every sample from the store.
+	a = bytes.ReplaceAll(a, []byte(`"cached":true`), []byte(`"cached":false`))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("batch predictions differ from live ones:\n%s\n---\n%s", a, b)
+	}
+}

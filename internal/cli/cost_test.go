@@ -19,12 +19,23 @@ import (
 // gsm8kKey returns the answer key of the first n GSM8K training questions.
 func gsm8kKey(t *testing.T, data string, n int) []simserver.Entry {
 	t.Helper()
+	return gsm8kSplitKey(t, data, "train", n)
+}
+
+// gsm8kTestKey returns the answer key of the first n GSM8K test questions.
+func gsm8kTestKey(t *testing.T, data string, n int) []simserver.Entry {
+	t.Helper()
+	return gsm8kSplitKey(t, data, "test", n)
+}
+
+func gsm8kSplitKey(t *testing.T, data, split string, n int) []simserver.Entry {
+	t.Helper()
 	tk, err := task.NewRegistry(data).Get("gsm8k")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var key []simserver.Entry
-	for ex, err := range tk.Examples(t.Context(), "train") {
+	for ex, err := range tk.Examples(t.Context(), split) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/secret"
@@ -68,6 +69,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
+	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
 	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
@@ -113,36 +115,56 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		}
 		defer session.Close()
 
+		if bf.on {
+			if session.Pricing, err = lf.hosted.pricing(session.Model, lf.urls(), true); err != nil {
+				return err
+			}
+		}
 		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(session.Pricing))
-		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
-			Label: "eval " + session.Model,
-			Total: total,
-			Stats: session.Progress,
-		})
-		res, err := eval.Run(cmd.Context(), eval.Options{
-			Model:        session.Model,
-			Completer:    display.Completer(session.Completer),
-			Prompt:       prompt,
-			Sources:      sources,
-			Split:        o.split,
-			Limit:        o.limit,
-			Mode:         o.mode,
-			Samples:      o.samples,
-			Temperature:  o.temperature,
-			TopP:         o.topP,
-			MaxTokens:    o.maxTokens,
-			Seed:         o.seed,
-			Concurrency:  cmp.Or(o.concurrency, session.Ready),
-			OutDir:       o.out,
-			Meta:         evalMeta(cmd, set),
-			Pricing:      &session.Pricing,
-			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
-		})
-		display.Stop()
+		// pass evaluates into outDir; the batch mode runs it first into a
+		// scratch directory to learn what the next batch must ask for.
+		pass := func(ctx context.Context, completer llm.Completer, outDir string, scratch bool) (*eval.Results, error) {
+			stderr := secret.Underlying(cmd.ErrOrStderr())
+			if scratch {
+				stderr = io.Discard
+				completer = blankOnQueued{completer}
+			}
+			display := progress.Start(stderr, progress.Options{
+				Label: "eval " + session.Model,
+				Total: total,
+				Stats: session.Progress,
+			})
+			defer display.Stop()
+			return eval.Run(ctx, eval.Options{
+				Model:        session.Model,
+				Completer:    display.Completer(completer),
+				Prompt:       prompt,
+				Sources:      sources,
+				Split:        o.split,
+				Limit:        o.limit,
+				Mode:         o.mode,
+				Samples:      o.samples,
+				Temperature:  o.temperature,
+				TopP:         o.topP,
+				MaxTokens:    o.maxTokens,
+				Seed:         o.seed,
+				Concurrency:  cmp.Or(o.concurrency, session.Ready),
+				OutDir:       outDir,
+				Meta:         evalMeta(cmd, set),
+				Pricing:      &session.Pricing,
+				OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
+			})
+		}
+		var res *eval.Results
+		if bf.on {
+			res, err = runBatched(cmd.Context(), cmd, bf, lf, session, o.out, pass)
+		} else {
+			res, err = pass(cmd.Context(), session.Completer, o.out, false)
+		}
 		if cerr := session.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close run store: %w", cerr)
 		}
-		if err != nil {
+		if err != nil || res == nil {
 			return err
 		}
 		return printResults(cmd.OutOrStdout(), res, o.out)
