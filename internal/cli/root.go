@@ -53,6 +53,7 @@ models in-domain and out-of-domain, and reports the comparison.`,
 		newScoreCmd(),
 		newSynthesizeCmd(),
 		newBatchesCmd(),
+		newPushCmd(),
 	)
 	return root
 }
