@@ -421,4 +421,3 @@ func validateCard(card []byte, tree map[string]bool) error {
 type tokenAuth string
 
 func (t tokenAuth) Authorize(r *http.Request) { r.Header.Set("Authorization", "Bearer "+string(t)) }
-

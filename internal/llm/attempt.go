@@ -23,10 +23,15 @@ type result struct {
 	retryable  bool
 	retryAfter time.Duration
 	header     http.Header // the response's headers, when one came
+	// sent is when the attempt was sent: a success tells about the
+	// server only from then on (see Client.health).
+	sent time.Time
 }
 
 // do sends one HTTP request for n samples to ep, bounded by Options.Timeout.
-func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) result {
+func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed *int64) (res result) {
+	sent := time.Now()
+	defer func() { res.sent = sent }()
 	body, err := json.Marshal(newWireRequest(req, n, seed))
 	if err != nil {
 		return result{err: fmt.Errorf("llm: encode request: %w", err)}
@@ -35,6 +40,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 	if err != nil {
 		return result{err: err}
 	}
+	sent = time.Now() // after any wait for the rate limits
 	// A request that is sent runs to its end when ctx is cancelled under
 	// WithAbort, so that its result can be saved (a graceful stop).
 	dctx, stop := Draining(ctx)
@@ -53,7 +59,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 
 	c.stats.requests.Add(1)
 	c.stats.inFlight.Add(1)
-	res := c.roundTrip(ctx, actx, ep, hreq, n)
+	res = c.roundTrip(ctx, actx, ep, hreq, n)
 	c.stats.inFlight.Add(-1)
 	c.settle(lim, charged, res, n)
 	if res.err == nil {

@@ -306,7 +306,7 @@ func (c *Client) health(ep *endpoint, res result) {
 	case res.err != nil && res.kind == "":
 		// Canceled by the caller: says nothing about the endpoint.
 	case res.err == nil || !res.retryable:
-		if ep.succeeded() {
+		if ep.succeeded(res.sent) {
 			c.log.Warn("llm: server answers again", slog.String("endpoint", ep.name))
 		}
 	default:

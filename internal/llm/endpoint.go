@@ -107,7 +107,14 @@ func (e *endpoint) restUntil(t time.Time) {
 
 // succeeded clears the failure streak and any rest, and reports whether
 // the endpoint was down (resting) until now.
-func (e *endpoint) succeeded() (wasDown bool) {
+//
+// A success of an attempt sent before the current failure streak began
+// says nothing about the server since (requests in flight when it broke
+// still finish): it leaves the streak as it is, and reports false.
+func (e *endpoint) succeeded(sent time.Time) (wasDown bool) {
+	if since := e.failingSince.Load(); since != 0 && !sent.IsZero() && sent.UnixNano() < since {
+		return false
+	}
 	if e.failures.Load() != 0 {
 		e.failures.Store(0)
 	}
