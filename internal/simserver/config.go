@@ -50,6 +50,9 @@ type Config struct {
 	// BatchDuration is how long a simulated Batch API batch takes from
 	// creation to completion (batches.go); zero means DefaultBatchDuration.
 	BatchDuration time.Duration
+	// RateLimit enforces limits per minute with x-ratelimit-* headers
+	// (ratelimit.go); zero means none.
+	RateLimit RateLimit
 }
 
 // Latency is an added delay of Fixed plus a uniform draw in [0, Jitter).
@@ -205,6 +208,9 @@ func resolve(cfg Config) (settings, error) {
 		return settings{}, err
 	}
 	s.fineTune = ft
+	if _, err := newRateLimiter(cfg.RateLimit); err != nil {
+		return settings{}, err
+	}
 	switch {
 	case cfg.BatchDuration < 0:
 		return settings{}, fmt.Errorf("simserver: config BatchDuration = %v: want 0 (default) or more", cfg.BatchDuration)
