@@ -59,7 +59,13 @@ It also plays the OpenAI files, uploads and fine-tuning API that
 for --ft-duration and yields a fine-tuned model id, which the server then
 answers as a simulated model with --accuracy plus --ft-uplift. Nothing is
 learnt from the data. 'regenesis run --config configs/simulated-loop.yaml'
-runs the whole loop against it.`,
+runs the whole loop against it.
+
+It plays the OpenAI Batch API too (/v1/batches over files of purpose batch;
+a batch completes after --batch-duration, its lines answered like live
+requests, faults included) for synthesize --batch and eval --batch, and with
+--rpm-limit / --tpm-limit it enforces rate limits with 429s and OpenAI's
+x-ratelimit-* headers, as a hosted API does.`,
 		Example: `  regenesis simulate-server --task gsm8k --split train --split test
   regenesis simulate-server --task gsm8k --task arc_challenge --accuracy 0.4 \
       --fault-rate-limit 0.05 --latency 200ms --jitter 100ms --n-mode ignore
@@ -92,12 +98,6 @@ runs the whole loop against it.`,
 	fs.DurationVar(&f.ft.Duration, "ft-duration", simserver.DefaultFineTuneDuration, "simulated time a fine-tuning job takes to succeed")
 	fs.Float64Var(&f.ft.Uplift, "ft-uplift", simserver.DefaultUplift, "accuracy a fine-tuned model gains per round of fine-tuning (0-1)")
 	fs.IntVar(&f.ft.MinExamples, "ft-min-examples", simserver.DefaultMinExamples, "fewest training examples a fine-tuning job accepts")
-
-It plays the OpenAI Batch API too (/v1/batches over files of purpose batch;
-a batch completes after --batch-duration, its lines answered like live
-requests, faults included) for synthesize --batch and eval --batch, and with
---rpm-limit / --tpm-limit it enforces rate limits with 429s and OpenAI's
-x-ratelimit-* headers, as a hosted API does.
 
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		cfg, err := f.config()
