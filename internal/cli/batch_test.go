@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,7 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/regenesis-ai/regenesis/internal/batch"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
+	"github.com/regenesis-ai/regenesis/internal/store"
 )
 
 // TestSynthesizeBatch runs ReGenesis through the simulated Batch API: each
@@ -145,5 +151,42 @@ func TestEvalBatch(t *testing.T) {
 	a = bytes.ReplaceAll(a, []byte(`"cached":true`), []byte(`"cached":false`))
 	if len(a) == 0 || !bytes.Equal(a, b) {
 		t.Errorf("batch predictions differ from live ones:\n%s\n---\n%s", a, b)
+	}
+}
+
+// TestOfferCancel: an interrupt while batches run never leaves them
+// silently: without a terminal it says how to cancel them, and
+// "batches --cancel" cancels them on the server.
+func TestOfferCancel(t *testing.T) {
+	srv := simserver.New(simserver.Config{Seed: 1, BatchDuration: time.Hour}, nil)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	dir := t.TempDir()
+	st, err := store.Open(t.Context(), filepath.Join(dir, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _ := batch.NewAPI(ts.URL, "sk-x", nil)
+	r := &batch.Runner{API: api, Meta: st}
+	coll, _ := r.Collector(t.Context())
+	seed := int64(1)
+	if _, err := coll.Complete(t.Context(), llm.Request{Model: "m", Messages: []llm.Message{{Role: "user", Content: "What is 1+1?"}}, Seed: &seed}); !errors.Is(err, batch.ErrQueued) {
+		t.Fatal(err)
+	}
+	if _, err := r.Submit(t.Context(), coll, nil); err != nil {
+		t.Fatal(err)
+	}
+	cmd := &cobra.Command{}
+	var errw bytes.Buffer
+	cmd.SetErr(&errw)
+	cmd.SetIn(strings.NewReader("y\n")) // not a terminal: no question is asked
+	offerCancel(cmd, r, dir)
+	if !strings.Contains(errw.String(), "regenesis batches "+dir+" --cancel") {
+		t.Errorf("interrupt message %q does not say how to cancel", errw.String())
+	}
+	st.Close()
+	var out bytes.Buffer
+	if code := Main([]string{"batches", dir, "--base-url", ts.URL, "--api-key", "sk-x", "--cancel"}, &out, &out); code != 0 || !strings.Contains(out.String(), "cancelling") {
+		t.Errorf("batches --cancel: exit %d, %q", code, out.String())
 	}
 }
