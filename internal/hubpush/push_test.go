@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
+	"github.com/regenesis-ai/regenesis/internal/hubfake"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
@@ -47,8 +49,9 @@ func writeManifest(t *testing.T, dir string, kept int) {
 
 func TestPush(t *testing.T) {
 	ctx := context.Background()
-	hub := newFakeHub(t, "hf_secret")
-	api := NewAPI(hub.srv.URL, tokenAuth("hf_secret"), nil)
+	hub := hubfake.New("hf_secret")
+	t.Cleanup(hub.Server.Close)
+	api := NewAPI(hub.URL(), tokenAuth("hf_secret"), nil)
 	dir := synthDir(t, 4)
 	sources := func([]string) []Source { return []Source{{Task: "gsm8k", Hub: "openai/gsm8k", Revision: "740312a"}} }
 	opts := Options{Dir: dir, Repo: "alice/gsm8k-paths", Private: true, API: api, Sources: sources}
@@ -60,22 +63,25 @@ func TestPush(t *testing.T) {
 	if !res.Created || res.Commit.OID == "" || len(res.Commit.Changed) != 3 {
 		t.Fatalf("first push: %+v %+v", res, res.Commit)
 	}
-	repo := hub.repos["alice/gsm8k-paths"]
-	if !repo.private {
+	repo := hub.Repos["alice/gsm8k-paths"]
+	if !repo.Private {
 		t.Error("--private repository created public")
 	}
-	parquet := repo.tree["data/train-00000-of-00001.parquet"]
-	if !parquet.lfs || len(hub.uploads) != 1 || !strings.HasPrefix(hub.uploads[0], "PUT ") {
-		t.Errorf("parquet lfs=%v, uploads %v; want one LFS PUT", parquet.lfs, hub.uploads)
+	parquet := repo.Tree["data/train-00000-of-00001.parquet"]
+	if !parquet.LFS || len(hub.Uploads) != 1 || !strings.HasPrefix(hub.Uploads[0], "PUT ") {
+		t.Errorf("parquet lfs=%v, uploads %v; want one LFS PUT", parquet.LFS, hub.Uploads)
 	}
-	card := string(repo.tree["README.md"].data)
+	card := string(repo.Tree["README.md"].Data)
 	for _, want := range []string{"license: mit", "openai/gsm8k", "regenesis/select | `abc123`", "$0.4200", "load_dataset(\"alice/gsm8k-paths\"", "gpt-4o-mini"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("card lacks %q:\n%s", want, card)
 		}
 	}
-	if repo.tree["manifest.json"].data == nil {
+	if repo.Tree["manifest.json"].Data == nil {
 		t.Error("manifest.json not pushed")
+	}
+	if hub.Leaks != 0 {
+		t.Errorf("the Hub token went to LFS storage %d times", hub.Leaks)
 	}
 
 	// Unchanged: no commit, no upload.
@@ -83,8 +89,8 @@ func TestPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Created || res.Commit.OID != "" || len(res.Commit.Unchanged) != 3 || len(hub.commits) != 1 || len(hub.uploads) != 1 {
-		t.Errorf("re-push: %+v, %d commits, uploads %v", res.Commit, len(hub.commits), hub.uploads)
+	if res.Created || res.Commit.OID != "" || len(res.Commit.Unchanged) != 3 || len(hub.Commits) != 1 || len(hub.Uploads) != 1 {
+		t.Errorf("re-push: %+v, %d commits, uploads %v", res.Commit, len(hub.Commits), hub.Uploads)
 	}
 
 	// A changed manifest changes the manifest and the card only.
@@ -93,51 +99,53 @@ func TestPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(res.Commit.Changed, ","); got != "manifest.json,README.md" || len(hub.uploads) != 1 {
-		t.Errorf("after a manifest change: changed %q, uploads %v", got, hub.uploads)
+	if got := strings.Join(res.Commit.Changed, ","); got != "manifest.json,README.md" || len(hub.Uploads) != 1 {
+		t.Errorf("after a manifest change: changed %q, uploads %v", got, hub.Uploads)
 	}
 }
 
 func TestPushMultipartAndJSONL(t *testing.T) {
 	ctx := context.Background()
-	hub := newFakeHub(t, "tok")
-	hub.multipartOver, hub.chunk = 100, 256
-	api := NewAPI(hub.srv.URL, tokenAuth("tok"), nil)
+	hub := hubfake.New("tok")
+	t.Cleanup(hub.Server.Close)
+	hub.MultipartOver, hub.Chunk = 100, 256
+	api := NewAPI(hub.URL(), tokenAuth("tok"), nil)
 	dir := synthDir(t, 4)
 	if _, err := Push(ctx, Options{Dir: dir, Repo: "org/parts", API: api}); err != nil {
 		t.Fatal(err)
 	}
 	parts := 0
-	for _, u := range hub.uploads {
+	for _, u := range hub.Uploads {
 		if strings.HasPrefix(u, "PART ") {
 			parts++
 		}
 	}
 	if parts < 2 {
-		t.Errorf("uploads %v, want a multipart upload", hub.uploads)
+		t.Errorf("uploads %v, want a multipart upload", hub.Uploads)
 	}
 	// Unknown licence source: "other" with a name, which the Hub accepts.
-	if card := string(hub.repos["org/parts"].tree["README.md"].data); !strings.Contains(card, "license: other") {
+	if card := string(hub.Repos["org/parts"].Tree["README.md"].Data); !strings.Contains(card, "license: other") {
 		t.Errorf("card without sources:\n%s", card)
 	}
 	if _, err := Push(ctx, Options{Dir: dir, Repo: "org/jsonl", Format: "jsonl", API: api}); err != nil {
 		t.Fatal(err)
 	}
-	if e := hub.repos["org/jsonl"].tree["data/train.jsonl"]; e.lfs || !strings.Contains(string(e.data), `"messages"`) {
-		t.Errorf("jsonl data file: lfs=%v %q", e.lfs, e.data)
+	if e := hub.Repos["org/jsonl"].Tree["data/train.jsonl"]; e.LFS || !strings.Contains(string(e.Data), `"messages"`) {
+		t.Errorf("jsonl data file: lfs=%v %q", e.LFS, e.Data)
 	}
 }
 
 func TestPushErrors(t *testing.T) {
 	ctx := context.Background()
-	hub := newFakeHub(t, "right")
+	hub := hubfake.New("right")
+	t.Cleanup(hub.Server.Close)
 	dir := synthDir(t, 1)
-	_, err := Push(ctx, Options{Dir: dir, Repo: "a/b", API: NewAPI(hub.srv.URL, tokenAuth("wrong"), nil)})
+	_, err := Push(ctx, Options{Dir: dir, Repo: "a/b", API: NewAPI(hub.URL(), tokenAuth("wrong"), nil)})
 	var he *HTTPError
 	if !errors.As(err, &he) || he.StatusCode != 401 {
 		t.Errorf("wrong token: %v", err)
 	}
-	if _, err := Push(ctx, Options{Dir: t.TempDir(), Repo: "a/b", API: NewAPI(hub.srv.URL, nil, nil)}); err == nil || !strings.Contains(err.Error(), "manifest") {
+	if _, err := Push(ctx, Options{Dir: t.TempDir(), Repo: "a/b", API: NewAPI(hub.URL(), nil, nil)}); err == nil || !strings.Contains(err.Error(), "manifest") {
 		t.Errorf("no manifest: %v", err)
 	}
 	for _, bad := range []string{"noslash", "a/b/c", "a/--b", "/b", "a/b.git"} {
@@ -150,7 +158,7 @@ func TestPushErrors(t *testing.T) {
 func TestCardMetadataRejectsBadHeaders(t *testing.T) {
 	tree := map[string]bool{"data/x.parquet": true}
 	good := "---\nlicense: mit\ntask_categories: [text-generation]\nsize_categories: [n<1K]\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/x.parquet\n---\n"
-	if err := validateCard([]byte(good), tree); err != nil {
+	if err := hubfake.ValidateCard([]byte(good), tree); err != nil {
 		t.Fatalf("good card rejected: %v", err)
 	}
 	for _, bad := range []string{
@@ -159,8 +167,13 @@ func TestCardMetadataRejectsBadHeaders(t *testing.T) {
 		strings.Replace(good, "n<1K", "tiny", 1),
 		"no header",
 	} {
-		if err := validateCard([]byte(bad), tree); err == nil {
+		if err := hubfake.ValidateCard([]byte(bad), tree); err == nil {
 			t.Errorf("bad card accepted:\n%s", bad)
 		}
 	}
 }
+
+// tokenAuth authorizes with a fixed token.
+type tokenAuth string
+
+func (t tokenAuth) Authorize(r *http.Request) { r.Header.Set("Authorization", "Bearer "+string(t)) }

@@ -1,7 +1,13 @@
-package hubpush
+// Package hubfake is a TEST DOUBLE of the Hugging Face Hub's repository,
+// preupload, Git LFS and commit API, for tests of regenesis push. It keeps
+// each repository's tree, records every upload and commit, and rejects a
+// README.md whose YAML header is not valid dataset-card metadata. Keep it
+// out of product code paths.
+package hubfake
 
 import (
 	"bufio"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,46 +20,52 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/goccy/go-yaml"
 )
 
-// fakeHub is a TEST DOUBLE of the Hub's repository, preupload, LFS and
-// commit API. It keeps each repository's tree, records every upload and
-// commit, and rejects a README.md whose YAML header is not valid dataset
-// card metadata.
-type fakeHub struct {
-	t     *testing.T
+// Hub is the fake Hub. Its fields are read by tests after the calls
+// they make (under no concurrent use).
+type Hub struct {
 	token string
-	srv   *httptest.Server
-	// multipartOver: LFS objects larger than this are asked for in parts.
-	multipartOver int
-	chunk         int
+	// Server serves the API; URL is its endpoint.
+	Server *httptest.Server
+	// MultipartOver: LFS objects larger than this are asked for in parts
+	// of Chunk bytes.
+	MultipartOver int
+	Chunk         int
 
-	mu       sync.Mutex
-	repos    map[string]*fakeRepo
-	storage  map[string][]byte // LFS storage by sha256
-	uploads  []string          // "PUT oid" / "PART oid n"
-	commits  []string          // repo: paths committed
+	mu sync.Mutex
+	// Repos are the repositories by id.
+	Repos   map[string]*Repo
+	storage map[string][]byte // LFS storage by sha256
+	// Uploads are the LFS storage uploads: "PUT oid" or "PART oid n".
+	Uploads []string
+	// Commits lists, per commit, the paths it changed.
+	Commits []string
+	// Leaks records requests to LFS storage that carried the Hub token.
+	Leaks    int
 	verified map[string]bool
 	parts    map[string]map[int][]byte
 }
 
-type fakeRepo struct {
-	private bool
-	tree    map[string]treeEntry
+// Repo is a repository: its visibility and tree.
+type Repo struct {
+	Private bool
+	Tree    map[string]Entry
 }
 
-type treeEntry struct {
-	lfs  bool
-	oid  string // sha256 for LFS, git blob sha1 for regular
-	data []byte
+// Entry is a file of a repository.
+type Entry struct {
+	LFS  bool
+	OID  string // sha256 for LFS, git blob sha1 for regular
+	Data []byte
 }
 
-func newFakeHub(t *testing.T, token string) *fakeHub {
-	h := &fakeHub{t: t, token: token, repos: map[string]*fakeRepo{}, storage: map[string][]byte{},
-		verified: map[string]bool{}, parts: map[string]map[int][]byte{}, multipartOver: 1 << 30, chunk: 1 << 20}
+// New starts a fake Hub accepting token; Close its Server when done.
+func New(token string) *Hub {
+	h := &Hub{token: token, Repos: map[string]*Repo{}, storage: map[string][]byte{},
+		verified: map[string]bool{}, parts: map[string]map[int][]byte{}, MultipartOver: 1 << 30, Chunk: 1 << 20}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/repos/create", h.authed(h.create))
 	mux.HandleFunc("POST /api/datasets/{owner}/{name}/preupload/{rev}", h.authed(h.preupload))
@@ -63,13 +75,23 @@ func newFakeHub(t *testing.T, token string) *fakeHub {
 	mux.HandleFunc("POST /storage/{oid}/complete", h.complete)
 	mux.HandleFunc("POST /verify", h.authed(h.verify))
 	mux.HandleFunc("POST /api/datasets/{owner}/{name}/commit/{rev}", h.authed(h.commit))
-	h.srv = httptest.NewServer(mux)
-	t.Cleanup(h.srv.Close)
+	h.Server = httptest.NewServer(mux)
 	return h
 }
 
+// URL is the fake Hub's endpoint.
+func (h *Hub) URL() string { return h.Server.URL }
+
+// gitBlobSHA1 is the git blob id of content.
+func gitBlobSHA1(content []byte) string {
+	s := sha1.New()
+	fmt.Fprintf(s, "blob %d\x00", len(content))
+	s.Write(content)
+	return hex.EncodeToString(s.Sum(nil))
+}
+
 // authed answers 401 without the expected token, as the Hub does.
-func (h *fakeHub) authed(f http.HandlerFunc) http.HandlerFunc {
+func (h *Hub) authed(f http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+h.token {
 			http.Error(w, `{"error":"Invalid credentials in Authorization header"}`, http.StatusUnauthorized)
@@ -79,7 +101,7 @@ func (h *fakeHub) authed(f http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (h *fakeHub) create(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) create(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name, Organization, Type, Visibility string
 	}
@@ -91,16 +113,16 @@ func (h *fakeHub) create(w http.ResponseWriter, r *http.Request) {
 	id := req.Organization + "/" + req.Name
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.repos[id]; ok {
+	if _, ok := h.Repos[id]; ok {
 		http.Error(w, `{"error":"You already created this dataset repo"}`, http.StatusConflict)
 		return
 	}
-	h.repos[id] = &fakeRepo{private: req.Visibility == "private", tree: map[string]treeEntry{}}
-	fmt.Fprintf(w, `{"url":"%s/datasets/%s"}`, h.srv.URL, id)
+	h.Repos[id] = &Repo{Private: req.Visibility == "private", Tree: map[string]Entry{}}
+	fmt.Fprintf(w, `{"url":"%s/datasets/%s"}`, h.Server.URL, id)
 }
 
-func (h *fakeHub) repo(w http.ResponseWriter, r *http.Request) *fakeRepo {
-	repo := h.repos[r.PathValue("owner")+"/"+r.PathValue("name")]
+func (h *Hub) repo(w http.ResponseWriter, r *http.Request) *Repo {
+	repo := h.Repos[r.PathValue("owner")+"/"+r.PathValue("name")]
 	if repo == nil {
 		http.Error(w, `{"error":"Repository not found"}`, http.StatusNotFound)
 	}
@@ -112,7 +134,7 @@ func lfsPath(p string) bool {
 	return strings.HasSuffix(p, ".parquet") || strings.HasSuffix(p, ".arrow")
 }
 
-func (h *fakeHub) preupload(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) preupload(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Files []struct {
 			Path, Sample string
@@ -144,8 +166,8 @@ func (h *fakeHub) preupload(w http.ResponseWriter, r *http.Request) {
 		if lfsPath(f.Path) {
 			a.UploadMode = "lfs"
 		}
-		if e, ok := repo.tree[f.Path]; ok {
-			oid := e.oid
+		if e, ok := repo.Tree[f.Path]; ok {
+			oid := e.OID
 			a.OID = &oid
 		}
 		out.Files = append(out.Files, a)
@@ -153,7 +175,7 @@ func (h *fakeHub) preupload(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-func (h *fakeHub) lfsBatch(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) lfsBatch(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Content-Type") != "application/vnd.git-lfs+json" {
 		http.Error(w, "want the LFS content type", http.StatusUnsupportedMediaType)
 		return
@@ -178,15 +200,15 @@ func (h *fakeHub) lfsBatch(w http.ResponseWriter, r *http.Request) {
 	for _, o := range req.Objects {
 		obj := map[string]any{"oid": o.OID, "size": o.Size}
 		if _, ok := h.storage[o.OID]; !ok {
-			up := map[string]any{"href": h.srv.URL + "/storage/" + o.OID}
-			if o.Size > h.multipartOver {
-				header := map[string]string{"chunk_size": strconv.Itoa(h.chunk)}
-				for i := 1; (i-1)*h.chunk < o.Size; i++ {
-					header[strconv.Itoa(i)] = fmt.Sprintf("%s/storage/%s/part/%d", h.srv.URL, o.OID, i)
+			up := map[string]any{"href": h.Server.URL + "/storage/" + o.OID}
+			if o.Size > h.MultipartOver {
+				header := map[string]string{"chunk_size": strconv.Itoa(h.Chunk)}
+				for i := 1; (i-1)*h.Chunk < o.Size; i++ {
+					header[strconv.Itoa(i)] = fmt.Sprintf("%s/storage/%s/part/%d", h.Server.URL, o.OID, i)
 				}
-				up = map[string]any{"href": h.srv.URL + "/storage/" + o.OID + "/complete", "header": header}
+				up = map[string]any{"href": h.Server.URL + "/storage/" + o.OID + "/complete", "header": header}
 			}
-			obj["actions"] = map[string]any{"upload": up, "verify": map[string]any{"href": h.srv.URL + "/verify"}}
+			obj["actions"] = map[string]any{"upload": up, "verify": map[string]any{"href": h.Server.URL + "/verify"}}
 		}
 		objs = append(objs, obj)
 	}
@@ -198,9 +220,11 @@ func sum256(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func (h *fakeHub) put(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) put(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "" {
-		h.t.Errorf("the Hub token was sent to LFS storage")
+		h.mu.Lock()
+		h.Leaks++
+		h.mu.Unlock()
 	}
 	data, _ := io.ReadAll(r.Body)
 	if sum256(data) != r.PathValue("oid") {
@@ -209,13 +233,15 @@ func (h *fakeHub) put(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	h.storage[r.PathValue("oid")] = data
-	h.uploads = append(h.uploads, "PUT "+r.PathValue("oid"))
+	h.Uploads = append(h.Uploads, "PUT "+r.PathValue("oid"))
 	h.mu.Unlock()
 }
 
-func (h *fakeHub) putPart(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) putPart(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Authorization") != "" {
-		h.t.Errorf("the Hub token was sent to LFS storage")
+		h.mu.Lock()
+		h.Leaks++
+		h.mu.Unlock()
 	}
 	data, _ := io.ReadAll(r.Body)
 	n, _ := strconv.Atoi(r.PathValue("n"))
@@ -226,11 +252,11 @@ func (h *fakeHub) putPart(w http.ResponseWriter, r *http.Request) {
 		h.parts[oid] = map[int][]byte{}
 	}
 	h.parts[oid][n] = data
-	h.uploads = append(h.uploads, fmt.Sprintf("PART %s %d", oid, n))
+	h.Uploads = append(h.Uploads, fmt.Sprintf("PART %s %d", oid, n))
 	w.Header().Set("ETag", fmt.Sprintf(`"etag-%d"`, n))
 }
 
-func (h *fakeHub) complete(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) complete(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		OID   string
 		Parts []struct {
@@ -256,7 +282,7 @@ func (h *fakeHub) complete(w http.ResponseWriter, r *http.Request) {
 	h.storage[req.OID] = all
 }
 
-func (h *fakeHub) verify(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) verify(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		OID  string
 		Size int
@@ -271,7 +297,7 @@ func (h *fakeHub) verify(w http.ResponseWriter, r *http.Request) {
 	h.verified[req.OID] = true
 }
 
-func (h *fakeHub) commit(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) commit(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Content-Type") != "application/x-ndjson" {
 		http.Error(w, "want NDJSON", http.StatusUnsupportedMediaType)
 		return
@@ -284,7 +310,7 @@ func (h *fakeHub) commit(w http.ResponseWriter, r *http.Request) {
 	}
 	sc := bufio.NewScanner(r.Body)
 	sc.Buffer(nil, 256<<20)
-	staged := map[string]treeEntry{}
+	staged := map[string]Entry{}
 	var paths []string
 	sawHeader := false
 	for sc.Scan() {
@@ -309,7 +335,7 @@ func (h *fakeHub) commit(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "file content is not base64", http.StatusBadRequest)
 				return
 			}
-			staged[f.Path] = treeEntry{oid: gitBlobSHA1(data), data: data}
+			staged[f.Path] = Entry{OID: gitBlobSHA1(data), Data: data}
 			paths = append(paths, f.Path)
 		case "lfsFile":
 			var f struct {
@@ -322,7 +348,7 @@ func (h *fakeHub) commit(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, `{"error":"LFS object not uploaded or not verified"}`, http.StatusBadRequest)
 				return
 			}
-			staged[f.Path] = treeEntry{lfs: true, oid: f.OID, data: data}
+			staged[f.Path] = Entry{LFS: true, OID: f.OID, Data: data}
 			paths = append(paths, f.Path)
 		default:
 			http.Error(w, "unknown key "+line.Key, http.StatusBadRequest)
@@ -335,30 +361,30 @@ func (h *fakeHub) commit(w http.ResponseWriter, r *http.Request) {
 	}
 	if readme, ok := staged["README.md"]; ok {
 		tree := map[string]bool{}
-		for p := range repo.tree {
+		for p := range repo.Tree {
 			tree[p] = true
 		}
 		for p := range staged {
 			tree[p] = true
 		}
-		if err := validateCard(readme.data, tree); err != nil {
+		if err := ValidateCard(readme.Data, tree); err != nil {
 			http.Error(w, `{"error":"Invalid metadata in README.md: `+err.Error()+`"}`, http.StatusBadRequest)
 			return
 		}
 	}
 	for p, e := range staged {
-		repo.tree[p] = e
+		repo.Tree[p] = e
 	}
 	slices.Sort(paths)
-	h.commits = append(h.commits, strings.Join(paths, ","))
-	oid := fmt.Sprintf("%040d", len(h.commits))
-	fmt.Fprintf(w, `{"commitUrl":"%s/datasets/%s/%s/commit/%s","commitOid":"%s"}`, h.srv.URL, r.PathValue("owner"), r.PathValue("name"), oid, oid)
+	h.Commits = append(h.Commits, strings.Join(paths, ","))
+	oid := fmt.Sprintf("%040d", len(h.Commits))
+	fmt.Fprintf(w, `{"commitUrl":"%s/datasets/%s/%s/commit/%s","commitOid":"%s"}`, h.Server.URL, r.PathValue("owner"), r.PathValue("name"), oid, oid)
 }
 
-// validateCard checks a dataset card's YAML header as the Hub's metadata
+// ValidateCard checks a dataset card's YAML header as the Hub's metadata
 // validation does for the fields regenesis writes: known licence, task
 // categories and size categories; configs whose data_files exist.
-func validateCard(card []byte, tree map[string]bool) error {
+func ValidateCard(card []byte, tree map[string]bool) error {
 	text := string(card)
 	if !strings.HasPrefix(text, "---\n") {
 		return fmt.Errorf("no YAML header")
@@ -416,8 +442,3 @@ func validateCard(card []byte, tree map[string]bool) error {
 	}
 	return nil
 }
-
-// tokenAuth authorizes with a fixed token.
-type tokenAuth string
-
-func (t tokenAuth) Authorize(r *http.Request) { r.Header.Set("Authorization", "Bearer "+string(t)) }
