@@ -28,6 +28,7 @@ import (
 type evalFlags struct {
 	tasks       []string
 	suite       string
+	protocol    string
 	split       string
 	limit       int
 	mode        string
@@ -44,7 +45,7 @@ type evalFlags struct {
 func newEvalCmd() *cobra.Command {
 	var o evalFlags
 	cmd := &cobra.Command{
-		Use:   "eval (--task T[,T...] | --suite in-domain|ood|all) --model M --base-url URL --out DIR",
+		Use:   "eval (--task T[,T...] | --suite in-domain|ood|all|bbh|bbh-reference | --protocol bbh-3shot) --model M --base-url URL --out DIR",
 		Short: "Evaluate a model zero-shot: greedy or self-consistency accuracy per task",
 		Long: `eval asks a model behind an OpenAI-compatible server every question of the
 chosen tasks, zero-shot, with a prompt asking for a step-by-step solution and
@@ -71,7 +72,8 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs := cmd.Flags()
 	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
-	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all or bbh")
+	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all, bbh (27 subtasks) or bbh-reference (the paper's six)")
+	fs.StringVar(&o.protocol, "protocol", eval.ProtocolZeroShot, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
 	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
 	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")
 	fs.StringVar(&o.mode, "mode", eval.Greedy, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
@@ -85,6 +87,14 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if o.protocol == eval.ProtocolBBH {
+			if len(o.tasks) == 0 && o.suite == "" {
+				o.suite = task.SuiteBBHReference
+			}
+			if !cmd.Flags().Changed("max-tokens") {
+				o.maxTokens = eval.BBHMaxTokens
+			}
+		}
 		if err := o.check(cmd.Flags()); err != nil {
 			return err
 		}
@@ -100,7 +110,14 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
-		prompt, err := eval.Templates(set)
+		if o.protocol == eval.ProtocolBBH {
+			for _, src := range sources {
+				if src.Name != "bbh" && !strings.HasPrefix(src.Name, "bbh.") {
+					return fmt.Errorf("--protocol %s: task %s is not a BIG-Bench Hard question set (use --suite bbh-reference, --suite bbh, or bbh.<subtask> tasks)", eval.ProtocolBBH, src.Name)
+				}
+			}
+		}
+		prompt, err := o.promptFunc(set, reg)
 		if err != nil {
 			return err
 		}
@@ -139,6 +156,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 				Model:        session.Model,
 				Completer:    display.Completer(completer),
 				Prompt:       prompt,
+				Protocol:     o.protocol,
 				Sources:      sources,
 				Split:        o.split,
 				Limit:        o.limit,
@@ -172,6 +190,22 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	return cmd
 }
 
+// promptFunc returns the prompts of the protocol: our templates, or BBH's
+// official 3-shot prompts from the data directory.
+func (o *evalFlags) promptFunc(set *prompts.Set, reg *task.Registry) (eval.PromptFunc, error) {
+	switch o.protocol {
+	case eval.ProtocolZeroShot:
+		return eval.Templates(set)
+	case eval.ProtocolBBH:
+		b, err := eval.NewBBHPrompts(filepath.Join(reg.DataDir(), "bbh", "cot-prompts"))
+		if err != nil {
+			return nil, fmt.Errorf("--protocol %s: %w", o.protocol, err)
+		}
+		return b.Prompt, nil
+	}
+	return nil, fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
+}
+
 // check rejects flag combinations that would be silently ignored.
 func (o *evalFlags) check(fs *pflag.FlagSet) error {
 	switch {
@@ -179,6 +213,15 @@ func (o *evalFlags) check(fs *pflag.FlagSet) error {
 		return errors.New("say what to evaluate: --task T[,T...] or --suite in-domain|ood|all")
 	case len(o.tasks) > 0 && o.suite != "":
 		return errors.New("--task and --suite exclude each other")
+	}
+	switch o.protocol {
+	case eval.ProtocolZeroShot:
+	case eval.ProtocolBBH:
+		if fs.Changed("prompts") {
+			return fmt.Errorf("--prompts replaces the zero-shot eval/ templates; --protocol %s uses BIG-Bench Hard's official prompt files instead", eval.ProtocolBBH)
+		}
+	default:
+		return fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
 	}
 	switch o.mode {
 	case eval.Greedy:
@@ -317,7 +360,7 @@ func printResults(w io.Writer, res *eval.Results, dir string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.1f\t%.1f–%.1f\t\n", name, t.Group, t.N, 100*t.Accuracy, 100*t.CILow, 100*t.CIHigh)
 	}
 	for _, g := range slices.SortedFunc(maps.Keys(res.Groups), eval.CompareGroups) {
-		fmt.Fprintf(tw, "%s average\t\t%d\t%.1f\t\t\n", g, res.Groups[g].N, 100*res.Groups[g].Accuracy)
+		fmt.Fprintf(tw, "%s average (over tasks; %.1f over questions)\t\t%d\t%.1f\t\t\n", g, 100*res.Groups[g].MicroAccuracy, res.Groups[g].N, 100*res.Groups[g].Accuracy)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

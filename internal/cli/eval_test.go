@@ -121,6 +121,9 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"unknown task", []string{"--task", "gsm9k"}, "gsm9k"},
 		{"unknown suite", []string{"--suite", "odd"}, `unknown suite "odd"`},
 		{"missing split", []string{"--task", "gsm8k", "--split", "validation"}, `task gsm8k has no split "validation" (it has: `},
+		{"unknown protocol", []string{"--task", "gsm8k", "--protocol", "fewshot"}, `--protocol "fewshot"`},
+		{"prompts with the BBH protocol", []string{"--protocol", "bbh-3shot", "--prompts", t.TempDir()}, "official prompt files"},
+		{"BBH protocol on a non-BBH task", []string{"--protocol", "bbh-3shot", "--task", "gsm8k"}, "not a BIG-Bench Hard question"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,6 +181,46 @@ func TestReportCommand(t *testing.T) {
 	}
 	if after := readDir(t, filepath.Join(tmp, "a")); !maps.EqualFunc(before, after, bytes.Equal) {
 		t.Errorf("failed re-run changed the report: %v -> %v", slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after)))
+	}
+}
+
+// TestEvalBBHProtocol runs eval --protocol bbh-3shot: by default the
+// paper's six subtasks, 2,048 tokens, the official prompts before each
+// question.
+func TestEvalBBHProtocol(t *testing.T) {
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	data := sharedDataDir(t)
+	reg := task.NewRegistry(data)
+	var key []simserver.Entry
+	for _, name := range task.BBHReferenceSubtasks() {
+		for _, ex := range firstExamples(t, reg, name, 3) {
+			key = append(key, simserver.EntryFor(ex))
+		}
+	}
+	srv := simserver.New(simserver.Config{Seed: 3}, key)
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"eval", "--data-dir", data, "--no-download", "--protocol", "bbh-3shot", "--limit", "3",
+		"--model", srv.Model(), "--base-url", ts.URL, "--out", out}
+	if code := Main(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	res, err := eval.ReadResults(filepath.Join(out, eval.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Protocol != eval.ProtocolBBH || res.MaxTokens != eval.BBHMaxTokens || len(res.Tasks) != 6 {
+		t.Fatalf("protocol %q, max tokens %d, %d tasks", res.Protocol, res.MaxTokens, len(res.Tasks))
+	}
+	for _, name := range task.BBHReferenceSubtasks() {
+		if r := res.Tasks[name]; r == nil || r.N != 3 {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if g := res.Groups["ood"]; g == nil || g.N != 18 {
+		t.Errorf("ood group %+v", g)
 	}
 }
 

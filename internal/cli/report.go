@@ -95,6 +95,8 @@ bounds each text of a candidate (default 20000 characters).`,
 	out = addOutFlags(cmd, "write OUTDIR/report.md and OUTDIR/report.html instead of Markdown on standard output",
 		"write FILE.md and FILE.html instead of Markdown on standard output", ".md", ".html", ".htm")
 	f.StringSliceVar(&opts.Labels, "label", nil, "row labels for the DIRs, in order (default: the model name, with the mode when not greedy)")
+	f.StringVar(&opts.Layout, "layout", report.LayoutRuns, "evaluation table layout: runs (in the order given) or paper (rows base, STaR, LMSI, gold fine-tune, ReGenesis by their labels; in-domain then OOD tasks; synthesis cost per method)")
+	f.StringToStringVar(&opts.Synth, "synth", nil, "LABEL=DIR: the synthesis directory whose data trained row LABEL; the paper layout shows its samples and tokens (repeatable)")
 	f.StringVar(&title, "title", "", `title of the HTML page (default "Evaluation report" or "Synthesis report")`)
 	f.IntVar(&opts.Load.MaxPredictions, "max-predictions", report.DefaultMaxPredictions, "predictions kept per run, task and verdict for the HTML page")
 	f.IntVar(&opts.Load.MaxTextChars, "max-text", report.DefaultMaxTextChars, "characters of generated text kept per prediction for the HTML page (synthesis: per text of a candidate, default 20000)")
@@ -104,7 +106,7 @@ bounds each text of a candidate (default 20000 characters).`,
 // reportSynthesis reports synthesis directories: compare's table on
 // standard output, or with out the Markdown, the HTML page and its data.
 func reportSynthesis(cmd *cobra.Command, dirs []string, opts report.Options, out, title string) error {
-	for _, name := range []string{"baseline", "max-predictions"} {
+	for _, name := range []string{"baseline", "max-predictions", "layout", "synth"} {
 		if cmd.Flags().Changed(name) {
 			return fmt.Errorf("report: --%s is for evaluation directories; %s is a synthesis directory", name, dirs[0])
 		}

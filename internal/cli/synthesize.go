@@ -36,6 +36,7 @@ type synthFlags struct {
 	addGuidelines string
 	prompts       string
 	inFlight      int
+	profile       string
 }
 
 // configFlags binds a flag to every method.Config field; only the flags a
@@ -56,7 +57,8 @@ func configFlags(fs *pflag.FlagSet, c *method.Config) {
 	fs.BoolVar(&c.Judge, "judge", d.Judge, "also ask the model (temperature 0) to confirm each passing path")
 	fs.BoolVar(&c.Dedup, "dedup", d.Dedup, "remove near-duplicate paths")
 	fs.Float64Var(&c.DedupThreshold, "dedup-threshold", d.DedupThreshold, "estimated Jaccard similarity at which a path is a near duplicate")
-	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star, lmsi)")
+	fs.IntVar(&c.Samples, "samples", d.Samples, "paths per question of the sampling baselines (star-zeroshot, lmsi-zeroshot, cot)")
+	fs.IntVar(&c.Shots, "shots", d.Shots, "worked examples of the few-shot baselines (star-fewshot, lmsi-fewshot)")
 	fs.Int64Var(&c.Seed, "seed", d.Seed, "seed of every random choice and request")
 	fs.StringVar(&c.Budget, "budget", d.Budget, "per-question budget: paper (every chain) or adaptive (chains a wave at a time, stop once --keep diverse paths are kept)")
 	fs.IntVar(&c.BudgetWave, "budget-wave", d.BudgetWave, "chains an adaptive question runs between checks (0: --keep)")
@@ -101,7 +103,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 	fs.StringVar(&o.method, "method", "regenesis", "synthesis method: "+strings.Join(method.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "output directory")
 	fs.StringVar(&o.configFile, "config", "", "YAML or JSON file of method settings (flags override it)")
-	fs.StringVar(&o.guidelines, "guidelines", "", "replace the guideline pool with this file (.yaml, .json, or one guideline per line)")
+	fs.StringVar(&o.guidelines, "guidelines", "", "replace the guideline pool: a built-in pool (default, reference) or a file (.yaml, .json, or one guideline per line)")
+	fs.StringVar(&o.profile, "profile", "", "settings to start from: default, or reference (the authors' released protocol; see docs/METHOD.md); overrides the config file's profile key")
 	fs.StringVar(&o.addGuidelines, "add-guidelines", "", "add the guidelines of this file to the pool (same formats; an existing id is replaced)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
 	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
@@ -123,7 +126,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		pool, err := o.pool()
+		pool, err := o.pool(cfg.Profile)
 		if err != nil {
 			return err
 		}
@@ -135,7 +138,12 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if err != nil {
 			return err
 		}
-		examples, total, err := o.examples(ctx, reg)
+		examples, total, tks, err := o.examples(ctx, reg, cfg.Profile)
+		if err != nil {
+			return err
+		}
+		methodName := method.Resolve(o.method, cfg.Profile)
+		exemplars, err := taskExemplars(ctx, tks, methodName, cfg.Shots)
 		if err != nil {
 			return err
 		}
@@ -173,14 +181,14 @@ resumes; a finished run replays to byte-identical outputs.`,
 				completer = detached{completer}
 			}
 			display := progress.Start(stderr, progress.Options{
-				Label: fmt.Sprintf("synthesize %s %s/%s", o.method, taskNames, o.split),
+				Label: fmt.Sprintf("synthesize %s %s/%s", methodName, taskNames, o.split),
 				Total: total,
 				Stats: sess.Progress,
 				Kept:  true,
 			})
 			defer display.Stop()
 			meter := synth.NewUsageMeter(display.Completer(completer))
-			m, err := method.New(o.method, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool}, cfg)
+			m, err := method.New(methodName, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool, Exemplars: exemplars}, cfg)
 			if err != nil {
 				return nil, err
 			}
@@ -188,12 +196,15 @@ resumes; a finished run replays to byte-identical outputs.`,
 			if inFlight <= 0 {
 				inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
 			}
+			userTmpl, prefix := method.TrainingFormat(cfg.Profile)
 			man, err := synth.Run(ctx, synth.Options{
-				Method:   wrap(trackedMethod{Method: m, display: display}),
-				Examples: examples,
-				Prompts:  set,
-				OutDir:   outDir,
-				InFlight: inFlight,
+				Method:       wrap(trackedMethod{Method: m, display: display}),
+				Examples:     examples,
+				Prompts:      set,
+				UserTemplate: userTmpl,
+				TargetPrefix: prefix,
+				OutDir:       outDir,
+				InFlight:     inFlight,
 				Manifest: synth.Manifest{
 					Version:      Version,
 					Command:      commandLine(cmd, nil),
@@ -202,7 +213,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 					Model:        sess.Model,
 					Config:       cfg,
 					Guidelines:   guideline.IDs(pool),
-					PromptHashes: methodHashes(set, o.method),
+					PromptHashes: methodHashes(set, methodName, cfg.Profile),
 				},
 				Usage:   meter.Usage,
 				Pricing: &pricing,
@@ -250,26 +261,67 @@ func (t trackedMethod) Synthesize(ctx context.Context, ex task.Example) (method.
 }
 
 // methodHashes returns the hashes of the templates a method uses: its own
-// (<method>/...) and the shared ones.
-func methodHashes(set *prompts.Set, name string) map[string]string {
+// (<method>/...), the shared ones and its profile's.
+func methodHashes(set *prompts.Set, name, profile string) map[string]string {
 	out := map[string]string{}
+	dirs := append([]string{method.TemplateDir(name) + "/", "shared/"}, method.ProfileTemplates(profile)...)
 	for n, h := range set.Hashes() {
-		if strings.HasPrefix(n, name+"/") || strings.HasPrefix(n, "shared/") {
-			out[n] = h
+		for _, d := range dirs {
+			if strings.HasPrefix(n, d) {
+				out[n] = h
+			}
 		}
 	}
 	return out
 }
 
-// config returns the defaults, overlaid by --config, overlaid by the config
-// flags the user set.
-func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.Config, error) {
-	cfg := method.DefaultConfig()
-	if o.configFile != "" {
-		var err error
-		if cfg, err = method.LoadConfig(o.configFile); err != nil {
-			return cfg, err
+// profileTask returns the task to synthesize from: under the reference
+// profile, a training split is read from the task's reference variant
+// (task.ReferenceVariant: StrategyQA with facts, ARC train+dev, NumGLUE's
+// four types).
+func profileTask(reg *task.Registry, name, split, profile string) (*task.Task, error) {
+	tk, err := reg.Get(name)
+	if err != nil || profile != method.ProfileReference || split != tk.Info().TrainSplit {
+		return tk, err
+	}
+	return reg.Get(task.ReferenceVariant(name))
+}
+
+// taskExemplars returns star-fewshot's worked examples per task,
+// from each task's training split (its own rationales); a task without any
+// gets none, and the method uses the built-in ones for the question's answer
+// type. One more than shots is read, since a question is never its own
+// exemplar.
+func taskExemplars(ctx context.Context, tks []*task.Task, methodName string, shots int) (map[string][]method.Exemplar, error) {
+	// LMSI uses no label at all, so its examples are never the task's own
+	// (lmsi-fewshot always takes the built-in ones).
+	if methodName != method.STaRFewShot {
+		return nil, nil
+	}
+	out := map[string][]method.Exemplar{}
+	for _, tk := range tks {
+		train := tk.Info().TrainSplit
+		if train == "" {
+			continue
 		}
+		ex, err := method.ExemplarsFrom(tk.Examples(ctx, train), shots+1)
+		if err != nil {
+			return nil, fmt.Errorf("few-shot examples from %s/%s: %w", tk.Name(), train, err)
+		}
+		if len(ex) > 0 {
+			out[tk.Name()] = ex
+		}
+	}
+	return out, nil
+}
+
+// config returns the profile's settings (--profile, else the config
+// file's profile key), overlaid by --config, overlaid by the config flags
+// the user set.
+func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.Config, error) {
+	cfg, err := method.LoadProfileConfig(o.configFile, o.profile)
+	if err != nil {
+		return cfg, err
 	}
 	overlay(&cfg, fromFlags, fs)
 	if err := cfg.Validate(); err != nil {
@@ -296,6 +348,7 @@ func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
 		"dedup":                func() { cfg.Dedup = f.Dedup },
 		"dedup-threshold":      func() { cfg.DedupThreshold = f.DedupThreshold },
 		"samples":              func() { cfg.Samples = f.Samples },
+		"shots":                func() { cfg.Shots = f.Shots },
 		"seed":                 func() { cfg.Seed = f.Seed },
 		"budget":               func() { cfg.Budget = f.Budget },
 		"budget-wave":          func() { cfg.BudgetWave = f.BudgetWave },
@@ -311,10 +364,17 @@ func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
 	})
 }
 
-// pool returns the guideline pool the flags ask for.
-func (o *synthFlags) pool() ([]guideline.Guideline, error) {
+// pool returns the guideline pool the flags ask for: --guidelines (a
+// built-in pool's name or a file), else the profile's pool.
+func (o *synthFlags) pool(profile string) ([]guideline.Guideline, error) {
 	pool := guideline.Default()
-	if o.guidelines != "" {
+	if profile == method.ProfileReference {
+		pool = guideline.Reference()
+	}
+	switch {
+	case guideline.IsBuiltin(o.guidelines):
+		pool, _ = guideline.Builtin(o.guidelines)
+	case o.guidelines != "":
 		var err error
 		if pool, err = guideline.Load(o.guidelines); err != nil {
 			return nil, err
@@ -335,23 +395,26 @@ func (o *synthFlags) pool() ([]guideline.Guideline, error) {
 // examples returns the questions of the --task tasks one task after the
 // other (the first --limit of each), and how many there are (0 when a
 // split's size is unknown). Every task and its split are checked first.
-func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq2[task.Example, error], int64, error) {
+func (o *synthFlags) examples(ctx context.Context, reg *task.Registry, profile string) (iter.Seq2[task.Example, error], int64, []*task.Task, error) {
 	var (
 		seqs        []iter.Seq2[task.Example, error]
 		total       int64
 		known       = true
 		unreachable []string
+		tks         []*task.Task
 	)
 	for i, name := range o.tasks {
 		name = strings.TrimSpace(name)
-		o.tasks[i] = name
-		tk, err := reg.Get(name)
+		tk, err := profileTask(reg, name, o.split, profile)
 		if err != nil {
-			return nil, 0, fmt.Errorf("--task: %w", err)
+			return nil, 0, nil, fmt.Errorf("--task: %w", err)
 		}
+		name = tk.Name()
+		o.tasks[i] = name
+		tks = append(tks, tk)
 		n, ok := splitCount(tk.Info(), o.split)
 		if !ok {
-			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", name, o.split, strings.Join(splitNames(tk.Info()), ", "))
+			return nil, 0, nil, fmt.Errorf("task %s has no split %q (it has: %s)", name, o.split, strings.Join(splitNames(tk.Info()), ", "))
 		}
 		if o.limit > 0 && (n == 0 || o.limit < n) {
 			n = o.limit
@@ -364,10 +427,10 @@ func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq
 		}
 	}
 	if len(unreachable) > 0 {
-		return nil, 0, fmt.Errorf("--task: %d of %d tasks cannot be read, so nothing was sent to the server:\n  %s", len(unreachable), len(o.tasks), strings.Join(unreachable, "\n  "))
+		return nil, 0, nil, fmt.Errorf("--task: %d of %d tasks cannot be read, so nothing was sent to the server:\n  %s", len(unreachable), len(o.tasks), strings.Join(unreachable, "\n  "))
 	}
 	if len(seqs) == 0 {
-		return nil, 0, errors.New("--task: no task given")
+		return nil, 0, nil, errors.New("--task: no task given")
 	}
 	if !known {
 		total = 0
@@ -380,7 +443,7 @@ func (o *synthFlags) examples(ctx context.Context, reg *task.Registry) (iter.Seq
 				}
 			}
 		}
-	}, total, nil
+	}, total, tks, nil
 }
 
 // limitExamples stops seq after n examples (n <= 0: no limit).

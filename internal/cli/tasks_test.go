@@ -151,6 +151,9 @@ func TestTasksCustom(t *testing.T) {
 	}
 	want := []string{
 		"commonsenseqa extra choice dev train tau/commonsense_qa@94630fe30dad47192a8546eb75f094926d47e155 train 9,741 [hub], dev 1,221 [hub]",
+		"strategyqa.facts extra yesno dev train voidful/StrategyQA@main (unpinned) train 2,061 [missing], dev 229 [missing], all 2,290 [hub]",
+		"arc_challenge.traindev extra choice test train allenai/ai2_arc@210d026faf9955653af8916fad021475a3f00453 train 1,418 [hub], test 1,172 [hub]",
+		"numglue.types1258 extra number test train metaeval/num-glue@main (unpinned) train ? [hub], dev ? [hub], test ? [hub], sample ? [missing]",
 		"fromfile extra number test - - test ?",
 		"fromflags extra number test - - test ?",
 	}

@@ -48,6 +48,10 @@ type Options struct {
 	Completer llm.Completer
 	// Prompt renders the user prompt of an example.
 	Prompt PromptFunc
+	// Protocol is ProtocolZeroShot ("" too) or ProtocolBBH, which reads
+	// each answer after the reply's last "So the answer is" (the prompt
+	// comes from Prompt: pass (*BBHPrompts).Prompt).
+	Protocol string
 	// Sources are the tasks, evaluated in this order.
 	Sources []Source
 	// Split is the split name recorded in results.json when every task
@@ -92,6 +96,13 @@ type Options struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.Completer == nil {
 		return o, errors.New("eval: Options.Completer is nil")
+	}
+	switch o.Protocol {
+	case "":
+		o.Protocol = ProtocolZeroShot
+	case ProtocolZeroShot, ProtocolBBH:
+	default:
+		return o, fmt.Errorf("eval: unknown protocol %q (want %q or %q)", o.Protocol, ProtocolZeroShot, ProtocolBBH)
 	}
 	if o.Prompt == nil {
 		return o, errors.New("eval: Options.Prompt is nil")

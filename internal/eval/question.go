@@ -91,7 +91,11 @@ func (o *Options) predict(ctx context.Context, src *Source, ex task.Example) (*P
 	answers := make([]string, 0, len(resp.Choices))
 	for _, c := range resp.Choices {
 		s := Sample{Text: c.Text, FinishReason: c.FinishReason}
-		s.Extracted, _ = answer.ExtractReply(c.Text, c.FinishReason, ex.Spec, answer.Lenient)
+		text := c.Text
+		if o.Protocol == ProtocolBBH {
+			text = bbhReply(text)
+		}
+		s.Extracted, _ = answer.ExtractReply(text, c.FinishReason, ex.Spec, answer.Lenient)
 		s.Verdict = verdict(s.Extracted, ex)
 		p.Samples = append(p.Samples, s)
 		answers = append(answers, s.Extracted)

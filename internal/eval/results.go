@@ -41,6 +41,10 @@ type GroupResult struct {
 	Tasks    []string `json:"tasks"`
 	N        int      `json:"n"`
 	Accuracy float64  `json:"accuracy"`
+	// MicroAccuracy is the share of the group's questions answered right,
+	// over all its tasks together (Accuracy is the mean of the tasks'
+	// accuracies, the macro average).
+	MicroAccuracy float64 `json:"micro_accuracy"`
 }
 
 // Usage counts the tokens of the run, served from the store or not.
@@ -53,18 +57,21 @@ type Usage struct {
 
 // Results is the content of results.json.
 type Results struct {
-	Model       string                  `json:"model"`
-	Split       string                  `json:"split"`
-	Limit       int                     `json:"limit,omitempty"`
-	Mode        string                  `json:"mode"`
-	Samples     int                     `json:"samples"`
-	Temperature float64                 `json:"temperature"`
-	TopP        float64                 `json:"top_p"`
-	MaxTokens   int                     `json:"max_tokens"`
-	Seed        int64                   `json:"seed"`
-	Tasks       map[string]*TaskResult  `json:"tasks"`
-	Groups      map[string]*GroupResult `json:"groups"`
-	Usage       Usage                   `json:"usage"`
+	Model       string  `json:"model"`
+	Split       string  `json:"split"`
+	Limit       int     `json:"limit,omitempty"`
+	Mode        string  `json:"mode"`
+	Samples     int     `json:"samples"`
+	Temperature float64 `json:"temperature"`
+	TopP        float64 `json:"top_p"`
+	MaxTokens   int     `json:"max_tokens"`
+	Seed        int64   `json:"seed"`
+	// Protocol is how the questions were asked (ProtocolZeroShot,
+	// ProtocolBBH).
+	Protocol string                  `json:"protocol"`
+	Tasks    map[string]*TaskResult  `json:"tasks"`
+	Groups   map[string]*GroupResult `json:"groups"`
+	Usage    Usage                   `json:"usage"`
 	// Money prices Usage (nil when the run was given no pricing).
 	Money       *cost.Money    `json:"money,omitempty"`
 	WallSeconds float64        `json:"wall_seconds"`
@@ -84,6 +91,7 @@ func newResults(o *Options) *Results {
 		TopP:        o.TopP,
 		MaxTokens:   o.MaxTokens,
 		Seed:        o.Seed,
+		Protocol:    o.Protocol,
 		Tasks:       make(map[string]*TaskResult, len(o.Sources)),
 		Groups:      map[string]*GroupResult{},
 		Config:      o.Meta,
@@ -139,11 +147,14 @@ func (r *Results) finish() {
 	for g, names := range byGroup {
 		slices.Sort(names)
 		gr := &GroupResult{Tasks: names}
+		correct := 0
 		for _, name := range names {
 			gr.N += r.Tasks[name].N
 			gr.Accuracy += r.Tasks[name].Accuracy
+			correct += r.Tasks[name].Correct
 		}
 		gr.Accuracy /= float64(len(names))
+		gr.MicroAccuracy = float64(correct) / float64(gr.N)
 		r.Groups[g] = gr
 	}
 }

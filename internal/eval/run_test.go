@@ -93,8 +93,8 @@ func TestRunGreedy(t *testing.T) {
 		t.Errorf("tasks (-want +got):\n%s", diff)
 	}
 	wantGroups := map[string]*GroupResult{
-		"in-domain": {Tasks: []string{"alpha"}, N: 5, Accuracy: 0.6},
-		"ood":       {Tasks: []string{"beta"}, N: 4, Accuracy: 0.25},
+		"in-domain": {Tasks: []string{"alpha"}, N: 5, Accuracy: 0.6, MicroAccuracy: 0.6},
+		"ood":       {Tasks: []string{"beta"}, N: 4, Accuracy: 0.25, MicroAccuracy: 0.25},
 	}
 	if diff := cmp.Diff(wantGroups, res.Groups); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)

@@ -135,6 +135,22 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 		}
 		return last.Messages[:len(last.Messages)-1], nil
 	}
+	// targetPrefix is what synthesis put before the question's first kept
+	// path in its training target (the reference profile's "Let's think
+	// step by step."), so that chosen and rejected read as the SFT targets.
+	targetPrefix := func(g QuestionGroup) string {
+		for _, c := range g.Candidates {
+			if !c.Kept {
+				continue
+			}
+			target := last.Messages[len(last.Messages)-1].Content
+			if body := method.Clean(c.Path); body != "" && strings.HasSuffix(target, body) {
+				return strings.TrimSuffix(target, body)
+			}
+			return ""
+		}
+		return ""
+	}
 
 	n := 0
 	for g, err := range GroupCandidates(ctx, candidates) {
@@ -149,6 +165,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 		if err != nil {
 			return 0, err
 		}
+		pre := targetPrefix(g)
 		for _, pr := range pairs {
 			reason := pr.Rejected.Reason
 			if reason == "" {
@@ -156,8 +173,8 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 			}
 			line := dpoLine{
 				Prompt:   p,
-				Chosen:   []llm.Message{{Role: "assistant", Content: method.Clean(pr.Chosen.Path)}},
-				Rejected: []llm.Message{{Role: "assistant", Content: method.Clean(pr.Rejected.Path)}},
+				Chosen:   []llm.Message{{Role: "assistant", Content: pre + method.Clean(pr.Chosen.Path)}},
+				Rejected: []llm.Message{{Role: "assistant", Content: pre + method.Clean(pr.Rejected.Path)}},
 				Task:     pr.Rejected.Task, QuestionID: pr.Rejected.QuestionID,
 				ChosenGuidelineIDs: ids(pr.Chosen.GuidelineIDs), RejectedGuidelineIDs: ids(pr.Rejected.GuidelineIDs),
 				ChosenHinted: pr.Chosen.Hinted, RejectedHinted: pr.Rejected.Hinted,

@@ -99,3 +99,45 @@ func TestMerge(t *testing.T) {
 		t.Error("Merge modified base")
 	}
 }
+
+func TestReference(t *testing.T) {
+	gs := Reference()
+	if len(gs) != 25 {
+		t.Fatalf("reference pool has %d guidelines, want the authors' 25", len(gs))
+	}
+	if err := Validate(gs); err != nil {
+		t.Fatal(err)
+	}
+	hint := ForHint(gs)
+	if len(hint) != 22 {
+		t.Errorf("hint pool has %d, want 22", len(hint))
+	}
+	for i, g := range gs {
+		if !strings.HasPrefix(g.ID, "ref-") || g.Name == "" {
+			t.Errorf("guideline %d: id %q name %q", i+1, g.ID, g.Name)
+		}
+		if g.AssumesSolution != (i >= 22) {
+			t.Errorf("guideline %d (%s): assumes_solution %v; the authors' last three assume a solution", i+1, g.ID, g.AssumesSolution)
+		}
+	}
+	// The reference pool shares no id with the default one, so a run's
+	// guideline ids say which pool it used.
+	def := map[string]bool{}
+	for _, g := range Default() {
+		def[g.ID] = true
+	}
+	for _, g := range gs {
+		if def[g.ID] {
+			t.Errorf("id %s is in both pools", g.ID)
+		}
+	}
+	for _, name := range PoolNames() {
+		p, err := Builtin(name)
+		if err != nil || len(p) != 25 {
+			t.Errorf("Builtin(%s): %d, %v", name, len(p), err)
+		}
+	}
+	if _, err := Builtin("nope"); err == nil || !strings.Contains(err.Error(), "reference") {
+		t.Errorf("unknown pool: %v", err)
+	}
+}

@@ -19,6 +19,12 @@ const (
 // config file is decoded over DefaultConfig, so omitted fields keep their
 // defaults.
 type Config struct {
+	// Profile names the set of defaults the settings start from:
+	// "default" (ours) or "reference" (the authors' released protocol where
+	// it is known: system turn, guideline pool, hint-round path prompt,
+	// training format, judge; see ProfileConfig and docs/METHOD.md).
+	Profile string `json:"profile" yaml:"profile"`
+
 	// Temperature is the sampling temperature of every stage (paper: 1.2).
 	Temperature float64 `json:"temperature" yaml:"temperature"`
 	// TopP is the nucleus sampling mass (paper: 0.9).
@@ -61,6 +67,10 @@ type Config struct {
 	// Samples is the number of paths per question of the sampling baselines
 	// (STaR, LMSI): 45 matches ReGenesis' main-round budget.
 	Samples int `json:"samples" yaml:"samples"`
+
+	// Shots is the number of worked examples of the few-shot baselines
+	// (star-fewshot, lmsi-fewshot); default 4.
+	Shots int `json:"shots" yaml:"shots"`
 
 	// Seed drives every random choice and the per-request seeds.
 	Seed int64 `json:"seed" yaml:"seed"`
@@ -136,6 +146,7 @@ func (c Config) stageTokens(stage string) int {
 // DefaultConfig returns the reference run's settings.
 func DefaultConfig() Config {
 	return Config{
+		Profile:           ProfileDefault,
 		Temperature:       1.2,
 		TopP:              0.9,
 		MaxTokens:         2048,
@@ -151,6 +162,7 @@ func DefaultConfig() Config {
 		Dedup:             true,
 		DedupThreshold:    0.8,
 		Samples:           45,
+		Shots:             DefaultShots,
 		Seed:              0,
 
 		Budget:             BudgetPaper,
@@ -167,6 +179,9 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config field %s: "+format, append([]any{field}, args...)...))
+	}
+	if c.Profile != ProfileDefault && c.Profile != ProfileReference {
+		bad("profile", "%q is not %q or %q", c.Profile, ProfileDefault, ProfileReference)
 	}
 	if c.Temperature < 0 || c.Temperature > 2 {
 		bad("temperature", "%g is outside [0, 2]", c.Temperature)
@@ -203,6 +218,9 @@ func (c Config) Validate() error {
 	}
 	if c.Samples < 1 {
 		bad("samples", "%d is not positive", c.Samples)
+	}
+	if c.Shots < 1 {
+		bad("shots", "%d is not positive", c.Shots)
 	}
 	if c.Budget != BudgetPaper && c.Budget != BudgetAdaptive {
 		bad("budget", "%q is not %q or %q", c.Budget, BudgetPaper, BudgetAdaptive)

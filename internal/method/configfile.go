@@ -19,10 +19,39 @@ import (
 // one that starts with "{") must be strict JSON, so a trailing comma is an
 // error naming its line. The result is validated.
 func LoadConfig(path string) (Config, error) {
-	cfg := DefaultConfig()
-	data, err := os.ReadFile(path)
+	return LoadProfileConfig(path, "")
+}
+
+// LoadProfileConfig reads a config file over a profile's settings
+// (ProfileConfig): profile "" takes the file's own "profile" key (default
+// "default"); any other profile overrides the file's key. path "" reads no
+// file.
+func LoadProfileConfig(path, profile string) (Config, error) {
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return DefaultConfig(), fmt.Errorf("read config: %w", err)
+		}
+	}
+	if profile == "" && len(data) > 0 {
+		var probe struct {
+			Profile string `yaml:"profile"`
+		}
+		// A file that does not parse is reported by the strict reading below.
+		if yaml.Unmarshal(data, &probe) == nil {
+			profile = probe.Profile
+		}
+	}
+	cfg, err := ProfileConfig(profile)
 	if err != nil {
-		return cfg, fmt.Errorf("read config: %w", err)
+		if path != "" && profile != "" {
+			return cfg, fmt.Errorf("config %s: field profile: %w", path, err)
+		}
+		return cfg, fmt.Errorf("--profile: %w", err)
+	}
+	if path == "" {
+		return cfg, nil
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !hasContent(data) {
@@ -36,6 +65,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := yaml.UnmarshalWithOptions(data, &cfg, yaml.Strict()); err != nil {
 		return cfg, fmt.Errorf("config %s: %s", path, yaml.FormatError(err, false, true))
+	}
+	if profile != "" {
+		cfg.Profile = profile
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)

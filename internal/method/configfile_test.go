@@ -22,6 +22,13 @@ func TestLoadConfig(t *testing.T) {
 		{"unknown key", "c.yaml", "temperature: 1.0\ntemprature: 2\n", nil, "[2:1]"},
 		{"wrong type", "c.yaml", "max_tokens: many\n", nil, "c.yaml"},
 		{"invalid value", "c.yaml", "top_p: 1.5\n", nil, "config field top_p"},
+		{"reference profile", "c.yaml", "profile: reference\nkeep_per_question: 3\n",
+			func(c Config) bool {
+				return c.Profile == ProfileReference && c.Judge && !c.Dedup && c.KeepPerQuestion == 3 && c.AdaptMaxTokens == 2048
+			}, ""},
+		{"reference profile, file overrides a profile value", "c.yaml", "profile: reference\njudge: false\n",
+			func(c Config) bool { return c.Profile == ProfileReference && !c.Judge && !c.Dedup }, ""},
+		{"unknown profile", "c.yaml", "profile: paper\n", nil, "field profile: unknown profile \"paper\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,5 +50,26 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("config %+v", c)
 			}
 		})
+	}
+}
+
+func TestLoadProfileConfigFlagWins(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(p, []byte("profile: default\nseed: 4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadProfileConfig(p, ProfileReference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Profile != ProfileReference || !c.Judge || c.Seed != 4 {
+		t.Errorf("got %+v", c)
+	}
+	c, err = LoadProfileConfig("", ProfileReference)
+	if err != nil || !c.Judge || c.Profile != ProfileReference {
+		t.Errorf("no file: %+v %v", c, err)
+	}
+	if _, err := LoadProfileConfig("", "nope"); err == nil || !strings.Contains(err.Error(), "--profile") {
+		t.Errorf("bad flag: %v", err)
 	}
 }

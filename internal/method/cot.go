@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -69,6 +70,9 @@ type sampleRound struct {
 	adaptive bool
 	filter   *Filter
 	cfg      Config
+	// shots are turns sent before the prompt (a few-shot method's worked
+	// examples).
+	shots []llm.Message
 	// decorate, when set, completes a candidate after sampling
 	// (Self-Discover's shared guidelines and structure).
 	decorate func(*Candidate)
@@ -101,7 +105,7 @@ func (r sampleRound) run(ctx context.Context, d Deps, ex task.Example, data prom
 		n: r.n, spec: ex.Spec,
 		run: func(ctx context.Context, i int) error {
 			c := &cands[i]
-			resp, err := calls.sample(ctx, d, r.stage, text, r.sampling, 1, SeedFor(seed, ex.ID, r.stage, c.Index))
+			resp, err := calls.sampleAfter(ctx, d, r.stage, r.shots, text, r.sampling, 1, SeedFor(seed, ex.ID, r.stage, c.Index))
 			if err != nil {
 				return fmt.Errorf("%s %d: %w", r.stage, c.Index, err)
 			}

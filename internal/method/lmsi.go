@@ -19,6 +19,8 @@ type lmsi struct {
 	deps   Deps
 	cfg    Config
 	filter *Filter
+	// name is the name the method was asked for ("lmsi" or "lmsi-zeroshot").
+	name string
 }
 
 func newLMSI(d Deps, cfg Config) (Method, error) {
@@ -33,7 +35,14 @@ func newLMSI(d Deps, cfg Config) (Method, error) {
 	return &lmsi{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
 }
 
-func (m *lmsi) Name() string { return "lmsi" }
+func (m *lmsi) Name() string {
+	if m.name != "" {
+		return m.name
+	}
+	return "lmsi"
+}
+
+func (m *lmsi) setName(n string) { m.name = n }
 
 // Synthesize samples and keeps the paths agreeing with the majority. The
 // stages see the example with its gold answer and rationale removed; the

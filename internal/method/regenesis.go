@@ -223,7 +223,11 @@ func (m *reGenesis) chain(ctx context.Context, ex task.Example, r round, set []g
 	}
 	c.Structure = structure
 	data.Structure = structure
-	text, err := m.deps.Prompts.Render(tmplPath, data)
+	pathTmpl := tmplPath
+	if r.hint != "" && m.cfg.Profile == ProfileReference {
+		pathTmpl = tmplRefHintPath
+	}
+	text, err := m.deps.Prompts.Render(pathTmpl, data)
 	if err != nil {
 		return err
 	}

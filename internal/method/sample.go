@@ -20,9 +20,22 @@ type Sampling struct {
 // may hold fewer than n choices when a server misbehaves; callers treat a
 // missing choice as a stage failure.
 func (d Deps) Sample(ctx context.Context, prompt string, s Sampling, n int, seed int64) (*llm.Response, error) {
+	return d.SampleAfter(ctx, nil, prompt, s, n, seed)
+}
+
+// SampleAfter is Sample with turns sent before the prompt (a few-shot
+// method's worked examples, as user and assistant turns). The system turn
+// d.System, when set, comes first.
+func (d Deps) SampleAfter(ctx context.Context, shots []llm.Message, prompt string, s Sampling, n int, seed int64) (*llm.Response, error) {
+	msgs := make([]llm.Message, 0, len(shots)+2)
+	if d.System != "" {
+		msgs = append(msgs, llm.Message{Role: "system", Content: d.System})
+	}
+	msgs = append(msgs, shots...)
+	msgs = append(msgs, llm.Message{Role: "user", Content: prompt})
 	resp, err := d.LLM.Complete(ctx, llm.Request{
 		Model:       d.Model,
-		Messages:    []llm.Message{{Role: "user", Content: prompt}},
+		Messages:    msgs,
 		Temperature: s.Temperature,
 		TopP:        s.TopP,
 		MaxTokens:   s.MaxTokens,
@@ -80,8 +93,13 @@ func (c *counter) add(stage string, n int) {
 // sample counts n samples of stage, sends the request through d and counts
 // what the response cost.
 func (c *counter) sample(ctx context.Context, d Deps, stage, prompt string, s Sampling, n int, seed int64) (*llm.Response, error) {
+	return c.sampleAfter(ctx, d, stage, nil, prompt, s, n, seed)
+}
+
+// sampleAfter is sample with turns sent before the prompt (Deps.SampleAfter).
+func (c *counter) sampleAfter(ctx context.Context, d Deps, stage string, shots []llm.Message, prompt string, s Sampling, n int, seed int64) (*llm.Response, error) {
 	c.add(stage, n)
-	resp, err := d.Sample(ctx, prompt, s, n, seed)
+	resp, err := d.SampleAfter(ctx, shots, prompt, s, n, seed)
 	if err != nil {
 		return nil, err
 	}

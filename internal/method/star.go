@@ -27,6 +27,8 @@ type star struct {
 	deps   Deps
 	cfg    Config
 	filter *Filter
+	// name is the name the method was asked for ("star" or "star-zeroshot").
+	name string
 }
 
 func newSTaR(d Deps, cfg Config) (Method, error) {
@@ -40,7 +42,14 @@ func newSTaR(d Deps, cfg Config) (Method, error) {
 	return &star{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
 }
 
-func (m *star) Name() string { return "star" }
+func (m *star) Name() string {
+	if m.name != "" {
+		return m.name
+	}
+	return "star"
+}
+
+func (m *star) setName(n string) { m.name = n }
 
 // Synthesize samples, filters, and rationalizes a question left without a
 // kept path.

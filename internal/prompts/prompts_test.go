@@ -73,6 +73,9 @@ func TestStageCues(t *testing.T) {
 		{"regenesis/structure", "structure"},
 		{"regenesis/path", ""},
 		{"shared/solve", ""},
+		{"reference/hint_path", ""},
+		{"reference/solve", ""},
+		{"reference/system", ""},
 	}
 	for _, tt := range tests {
 		out, err := s.Render(tt.template, fullData())

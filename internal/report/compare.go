@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
 // Column is one task of the comparison.
@@ -51,6 +52,9 @@ type Row struct {
 	Cells []Cell
 	// Averages are aligned with Comparison.Groups.
 	Averages []Average
+	// Synth is the cost of the synthesis run whose data trained the row's
+	// model, when given (AttachSynthesis).
+	Synth *synth.Cost
 }
 
 // Comparison is the paper's table: runs by tasks.
@@ -63,6 +67,9 @@ type Comparison struct {
 	Rows []Row
 	// HasBaseline is true when Rows[0] is the baseline.
 	HasBaseline bool
+	// Layout is LayoutRuns ("") or LayoutPaper (Markdown writes the
+	// paper's table; SortPaper orders the rows).
+	Layout string
 }
 
 // Compare builds the comparison of runs against baseline (nil for none).

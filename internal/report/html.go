@@ -82,6 +82,15 @@ func HTML(w io.Writer, c *Comparison, runs []*Run, opts HTMLOptions) error {
 		"pct":     pct,
 		"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
 		"group":   GroupTitle,
+		"costs":   costCells,
+		"hasSynth": func(c *Comparison) bool {
+			for _, r := range c.Rows {
+				if r.Synth != nil {
+					return true
+				}
+			}
+			return false
+		},
 	}).Parse(pageTemplate + chartTemplate)
 	if err != nil {
 		return fmt.Errorf("report: parse page template: %w", err)

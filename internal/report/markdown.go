@@ -11,6 +11,9 @@ import (
 // changes against the baseline and group averages, then the per-task
 // details (questions, accuracy, 95% Wilson interval).
 func (c *Comparison) Markdown(w io.Writer) error {
+	if c.Layout == LayoutPaper {
+		return c.PaperMarkdown(w)
+	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("# Evaluation report\n\n")
 	if c.HasBaseline {

@@ -20,6 +20,12 @@ type Options struct {
 	Baseline string
 	// Load bounds the predictions kept for the HTML page.
 	Load LoadOptions
+	// Layout is LayoutRuns ("") or LayoutPaper: rows in the paper's method
+	// order, the paper's table in Markdown.
+	Layout string
+	// Synth maps a row label to the synthesis directory of that row's
+	// training data, whose cost the paper layout shows.
+	Synth map[string]string
 }
 
 // Build loads the runs and compares them. It returns the comparison and
@@ -62,7 +68,19 @@ func Build(opts Options) (*Comparison, []*Run, error) {
 		all = append([]*Run{base}, runs...)
 	}
 	UniqueLabels(all)
-	return Compare(runs, base), all, nil
+	c := Compare(runs, base)
+	switch opts.Layout {
+	case "", LayoutRuns:
+	case LayoutPaper:
+		c.Layout = LayoutPaper
+		c.SortPaper()
+	default:
+		return nil, nil, fmt.Errorf("report: unknown layout %q (want %s or %s)", opts.Layout, LayoutRuns, LayoutPaper)
+	}
+	if err := c.AttachSynthesis(opts.Synth); err != nil {
+		return nil, nil, err
+	}
+	return c, all, nil
 }
 
 // WriteFiles writes the comparison as base.md and base.html, where base is

@@ -36,8 +36,14 @@ type Options struct {
 	Method method.Method
 	// Examples is the input, streamed.
 	Examples iter.Seq2[task.Example, error]
-	// Prompts renders the training user turn (template "shared/solve").
+	// Prompts renders the training user turn (template UserTemplate).
 	Prompts *prompts.Set
+	// UserTemplate is the template of the training user turn; "" means
+	// "shared/solve" (method.TrainingFormat gives a profile's).
+	UserTemplate string
+	// TargetPrefix is put before every kept path in the training assistant
+	// turn (the reference profile's "Let's think step by step.").
+	TargetPrefix string
 	// OutDir receives the output files; it is created when missing.
 	OutDir string
 	// InFlight is the number of questions synthesized at once. Size it so
@@ -98,6 +104,9 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
 	w, err := newWriter(opt.OutDir, opt.Prompts)
+	if w != nil {
+		w.userTmpl, w.prefix = opt.UserTemplate, opt.TargetPrefix
+	}
 	if err != nil {
 		return nil, err
 	}

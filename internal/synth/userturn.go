@@ -12,5 +12,14 @@ const UserTemplate = "shared/solve"
 
 // UserTurn renders the training user turn for a question.
 func UserTurn(p *prompts.Set, question string, spec answer.Spec) (string, error) {
-	return p.Render(UserTemplate, prompts.Data{Question: question, AnswerFormat: method.AnswerFormat(spec)})
+	return userTurn(p, UserTemplate, question, spec)
+}
+
+// userTurn renders the training user turn with template tmpl ("" means
+// UserTemplate).
+func userTurn(p *prompts.Set, tmpl, question string, spec answer.Spec) (string, error) {
+	if tmpl == "" {
+		tmpl = UserTemplate
+	}
+	return p.Render(tmpl, prompts.Data{Question: question, AnswerFormat: method.AnswerFormat(spec)})
 }

@@ -36,6 +36,8 @@ func createOut(dir, name string) (*fileio.File, error) {
 // writer writes sft.jsonl and candidates.jsonl.
 type writer struct {
 	prompts   *prompts.Set
+	userTmpl  string // "" = UserTemplate
+	prefix    string // before each training target
 	sft, cand *fileio.File
 	line      bytes.Buffer
 	enc       *json.Encoder
@@ -67,7 +69,7 @@ func (w *writer) write(o method.Outcome) error {
 		}
 		if user == "" {
 			var err error
-			user, err = UserTurn(w.prompts, o.Example.Question, o.Example.Spec)
+			user, err = userTurn(w.prompts, w.userTmpl, o.Example.Question, o.Example.Spec)
 			if err != nil {
 				return err
 			}
@@ -79,7 +81,7 @@ func (w *writer) write(o method.Outcome) error {
 		rec := SFTRecord{
 			Messages: []llm.Message{
 				{Role: "user", Content: user},
-				{Role: "assistant", Content: method.Clean(c.Path)},
+				{Role: "assistant", Content: w.prefix + method.Clean(c.Path)},
 			},
 			Task: c.Task, QuestionID: c.QuestionID, Method: c.Method,
 			GuidelineIDs: ids, Hinted: c.Hinted,

@@ -108,7 +108,7 @@ func builtinDefs() []*taskDef {
 	for _, s := range bbhSubtasks {
 		defs = append(defs, bbhSubtaskDef(s.name, s.count))
 	}
-	return defs
+	return append(defs, variantDefs()...)
 }
 
 func gsm8kDef() *taskDef {

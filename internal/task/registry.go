@@ -136,6 +136,10 @@ const (
 	SuiteOOD      = "ood"       // the paper's out-of-domain tasks
 	SuiteAll      = "all"       // in-domain then out-of-domain
 	SuiteBBH      = "bbh"       // the 27 BIG-Bench Hard subtasks one by one
+	// SuiteBBHReference is the six BIG-Bench Hard subtasks the paper's
+	// authors evaluate on: tracking shuffled objects and logical deduction,
+	// with three, five and seven objects each.
+	SuiteBBHReference = "bbh-reference"
 )
 
 // Suite returns the task names of an evaluation suite:
@@ -144,7 +148,8 @@ const (
 //   - "ood": asdiv, svamp, aqua, math500 (math instead when its test split
 //     is in the data directory or the Hub cache), bbh, anli, openbookqa;
 //   - "all": in-domain then ood;
-//   - "bbh": the BIG-Bench Hard subtasks as separate tasks (bbh.<subtask>).
+//   - "bbh": the BIG-Bench Hard subtasks as separate tasks (bbh.<subtask>);
+//   - "bbh-reference": the six subtasks the paper's authors evaluate on.
 func (r *Registry) Suite(name string) ([]string, error) {
 	inDomain := []string{"gsm8k", "numglue", "arc_challenge", "reclor", "strategyqa"}
 	ood := []string{"asdiv", "svamp", "aqua", r.mathTask(), "bbh", "anli", "openbookqa"}
@@ -161,8 +166,10 @@ func (r *Registry) Suite(name string) ([]string, error) {
 			names = append(names, "bbh."+s.name)
 		}
 		return names, nil
+	case SuiteBBHReference:
+		return BBHReferenceSubtasks(), nil
 	}
-	return nil, fmt.Errorf("unknown suite %q (known: %s, %s, %s, %s)", name, SuiteInDomain, SuiteOOD, SuiteAll, SuiteBBH)
+	return nil, fmt.Errorf("unknown suite %q (known: %s, %s, %s, %s, %s)", name, SuiteInDomain, SuiteOOD, SuiteAll, SuiteBBH, SuiteBBHReference)
 }
 
 // mathTask picks full MATH when its test files are at hand without a
@@ -186,4 +193,16 @@ func (r *Registry) mathTask() string {
 		return "math"
 	}
 	return "math500"
+}
+
+// BBHReferenceSubtasks returns the task names of the six BIG-Bench Hard
+// subtasks the paper's authors evaluate on.
+func BBHReferenceSubtasks() []string {
+	var names []string
+	for _, kind := range []string{"tracking_shuffled_objects", "logical_deduction"} {
+		for _, n := range []string{"three", "five", "seven"} {
+			names = append(names, "bbh."+kind+"_"+n+"_objects")
+		}
+	}
+	return names
 }

@@ -64,8 +64,8 @@ func TestSuite(t *testing.T) {
 func TestListInfo(t *testing.T) {
 	r := NewRegistry(dataDir(t))
 	infos := r.List()
-	if len(infos) != 14+27 {
-		t.Errorf("%d tasks, want 41", len(infos))
+	if len(infos) != 14+27+3 {
+		t.Errorf("%d tasks, want 44 (14 tasks, 27 BBH subtasks, 3 reference variants)", len(infos))
 	}
 	for _, info := range infos {
 		if info.Name == "" || info.Group == "" || info.AnswerType == "" || info.Description == "" || len(info.Splits) == 0 {

@@ -2,6 +2,7 @@ package task
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -195,6 +196,9 @@ func (t *Task) Examples(ctx context.Context, split string) iter.Seq2[Example, er
 				var ex Example
 				if err == nil {
 					ex, err = t.def.normalize(rec, p)
+					if errors.Is(err, errSkip) {
+						continue
+					}
 				}
 				if err == nil {
 					h := xxhash.Sum64String(ex.ID)
