@@ -300,7 +300,7 @@ func (l *epLimiter) settle(h http.Header, status int, c charge, u Usage, ok bool
 	if tok {
 		l.tok.announce(now, toks.perSecond(), toks.remaining, l.inFlightToks)
 	}
-	if status == http.StatusTooManyRequests {
+	if status == http.StatusTooManyRequests && (rok || tok) {
 		l.pauseAfter429(now, h, reqs, toks)
 	}
 	if (rok || tok) && !l.announcedOnce {
@@ -322,19 +322,21 @@ func (l *epLimiter) correct(now time.Time, b *bucket, charged, used float64) {
 	}
 }
 
-// pauseAfter429 holds every request to the endpoint after a 429: for the
-// Retry-After the server asked for, else until the exhausted limit gives
-// back a little (at most a second). Without a 429 the buckets, aligned to
-// the remaining counts, pace the requests on their own.
+// pauseAfter429 holds every request to the endpoint after a 429 that
+// came with x-ratelimit-* headers (a limit reached, not a passing fault):
+// until the exhausted limit gives some back (its reset, at most a second)
+// or for the Retry-After, whichever is shorter. A 429 without those
+// headers delays only its own retry, as before. Without a 429 the
+// buckets, aligned to the remaining counts, pace the requests on their own.
 func (l *epLimiter) pauseAfter429(now time.Time, h http.Header, reqs, toks limitState) {
-	d, ok := retryAfter(h, now)
-	if !ok {
-		d = time.Second
-		for _, s := range []limitState{reqs, toks} {
-			if s.remaining == 0 && s.reset > 0 {
-				d = min(d, s.reset)
-			}
+	d := time.Second
+	for _, s := range []limitState{reqs, toks} {
+		if s.remaining == 0 && s.reset > 0 {
+			d = min(d, s.reset)
 		}
+	}
+	if ra, ok := retryAfter(h, now); ok {
+		d = min(d, ra)
 	}
 	if t := now.Add(d); t.After(l.pausedUntil) {
 		l.pausedUntil = t

@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -264,3 +265,36 @@ func TestAnnounceAlignsToRemaining(t *testing.T) {
 		t.Errorf("rate %.1f, want the configured 1", got)
 	}
 }
+
+// TestPauseOnlyOnALimitReached: a 429 with x-ratelimit-* headers holds the
+// endpoint's other requests until the reset (at most a second); a 429
+// without them (a passing fault) holds nothing but its own retry.
+func TestPauseOnlyOnALimitReached(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers map[string]string
+		pause   bool
+		max     time.Duration
+	}{
+		{"fault without headers", map[string]string{"Retry-After": "20"}, false, 0},
+		{"limit reached", map[string]string{"x-ratelimit-limit-requests": "60", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "250ms"}, true, 250 * time.Millisecond},
+		{"long reset capped", map[string]string{"x-ratelimit-limit-tokens": "1000", "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "6m0s"}, true, time.Second},
+	}
+	for _, tt := range tests {
+		l := newRateLimits(RateLimits{}, nil).forEndpoint(&endpoint{url: "u", name: "u"})
+		l.log = slogDiscard()
+		h := http.Header{}
+		for k, v := range tt.headers {
+			h.Set(k, v)
+		}
+		l.inFlight, l.inFlightToks = 1, 0
+		before := time.Now()
+		l.settle(h, http.StatusTooManyRequests, charge{}, Usage{}, false, 0)
+		got := l.pausedUntil.Sub(before)
+		if (got > 0) != tt.pause || got > tt.max+50*time.Millisecond {
+			t.Errorf("%s: paused %v, want pause=%v at most %v", tt.name, got, tt.pause, tt.max)
+		}
+	}
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
