@@ -52,6 +52,8 @@ models in-domain and out-of-domain, and reports the comparison.`,
 		newEvalCmd(),
 		newScoreCmd(),
 		newSynthesizeCmd(),
+		newBatchesCmd(),
+		newPushCmd(),
 	)
 	return root
 }

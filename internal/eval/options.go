@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -83,6 +84,8 @@ type Options struct {
 	// Meta is copied into results.json as "config" (command, prompt
 	// hashes, program version: whatever the caller wants recorded).
 	Meta map[string]any
+	// Pricing, when set, prices the run's tokens for results.json.
+	Pricing *cost.Pricing
 	// OnPrediction, when set, is called once per question, in output order,
 	// from a single goroutine, after its line is written.
 	OnPrediction func(*Prediction)

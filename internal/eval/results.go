@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
@@ -67,12 +68,14 @@ type Results struct {
 	Seed        int64   `json:"seed"`
 	// Protocol is how the questions were asked (ProtocolZeroShot,
 	// ProtocolBBH).
-	Protocol    string                  `json:"protocol"`
-	Tasks       map[string]*TaskResult  `json:"tasks"`
-	Groups      map[string]*GroupResult `json:"groups"`
-	Usage       Usage                   `json:"usage"`
-	WallSeconds float64                 `json:"wall_seconds"`
-	Config      map[string]any          `json:"config,omitempty"`
+	Protocol string                  `json:"protocol"`
+	Tasks    map[string]*TaskResult  `json:"tasks"`
+	Groups   map[string]*GroupResult `json:"groups"`
+	Usage    Usage                   `json:"usage"`
+	// Money prices Usage (nil when the run was given no pricing).
+	Money       *cost.Money    `json:"money,omitempty"`
+	WallSeconds float64        `json:"wall_seconds"`
+	Config      map[string]any `json:"config,omitempty"`
 }
 
 // newResults returns empty results for o, with every task present even if
@@ -97,6 +100,15 @@ func newResults(o *Options) *Results {
 		r.Tasks[s.Name] = &TaskResult{Group: string(s.Group), Split: s.Split, Mode: r.Mode}
 	}
 	return r
+}
+
+// questions counts the predictions of every task.
+func (r *Results) questions() int {
+	n := 0
+	for _, t := range r.Tasks {
+		n += t.N
+	}
+	return n
 }
 
 // add counts one prediction.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -58,6 +59,9 @@ type Options struct {
 	Manifest Manifest
 	// Usage, when set, reports the token usage for the manifest.
 	Usage func() Usage
+	// Pricing, when set, prices the run's tokens: the manifest's cost
+	// then has a money section (package cost).
+	Pricing *cost.Pricing
 	// OnWritten, when set, is called after each question is written, in
 	// input order, from one goroutine.
 	OnWritten func(o method.Outcome, c Counts)
@@ -163,6 +167,9 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	m.Run.WallSeconds = time.Since(start).Seconds()
 	if opt.Usage != nil {
 		m.Run.Usage = opt.Usage()
+	}
+	if opt.Pricing != nil {
+		m.Cost.Money = opt.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
 	}
 	if err := writeJSONFile(opt.OutDir, ManifestFile, m); err != nil {
 		return nil, err
