@@ -15,7 +15,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/secret"
@@ -68,6 +70,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
+	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all, bbh (27 subtasks) or bbh-reference (the paper's six)")
 	fs.StringVar(&o.protocol, "protocol", eval.ProtocolZeroShot, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
@@ -135,41 +138,63 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		}
 		defer session.Close()
 
+		if bf.on {
+			if session.Pricing, err = lf.hosted.pricing(session.Model, lf.urls(), true); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(session.Pricing))
 		label := "eval " + session.Model
 		if part.Sharded() {
 			total, label = 0, label+" shard "+part.String() // its size is known at its end
 		}
-		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
-			Label: label,
-			Total: total,
-			Stats: session.Progress,
-		})
-		res, err := eval.Run(cmd.Context(), eval.Options{
-			Model:        session.Model,
-			Completer:    display.Completer(session.Completer),
-			Prompt:       prompt,
-			Protocol:     o.protocol,
-			Sources:      sources,
-			Split:        o.split,
-			Limit:        o.limit,
-			Mode:         o.mode,
-			Samples:      o.samples,
-			Temperature:  o.temperature,
-			TopP:         o.topP,
-			MaxTokens:    o.maxTokens,
-			Seed:         o.seed,
-			Concurrency:  cmp.Or(o.concurrency, session.Ready),
-			OutDir:       o.out,
-			Shard:        part,
-			Servers:      session.Client.Servers,
-			Meta:         evalMeta(cmd, set),
-			OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
-		})
-		display.Stop()
+		// pass evaluates into outDir; the batch mode runs it first into a
+		// scratch directory to learn what the next batch must ask for.
+		pass := func(ctx context.Context, completer llm.Completer, outDir string, scratch bool) (*eval.Results, error) {
+			stderr := secret.Underlying(cmd.ErrOrStderr())
+			if scratch {
+				stderr = io.Discard
+				completer = blankOnQueued{completer}
+			}
+			display := progress.Start(stderr, progress.Options{
+				Label: label,
+				Total: total,
+				Stats: session.Progress,
+			})
+			defer display.Stop()
+			return eval.Run(ctx, eval.Options{
+				Model:        session.Model,
+				Completer:    display.Completer(completer),
+				Prompt:       prompt,
+				Protocol:     o.protocol,
+				Sources:      sources,
+				Split:        o.split,
+				Limit:        o.limit,
+				Mode:         o.mode,
+				Samples:      o.samples,
+				Temperature:  o.temperature,
+				TopP:         o.topP,
+				MaxTokens:    o.maxTokens,
+				Seed:         o.seed,
+				Concurrency:  cmp.Or(o.concurrency, session.Ready),
+				OutDir:       outDir,
+				Shard:        part,
+				Servers:      session.Client.Servers,
+				Meta:         evalMeta(cmd, set),
+				Pricing:      &session.Pricing,
+				OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
+			})
+		}
+		var res *eval.Results
+		if bf.on {
+			res, err = runBatched(cmd.Context(), cmd, bf, lf, session, o.out, pass)
+		} else {
+			res, err = pass(cmd.Context(), session.Completer, o.out, false)
+		}
 		if cerr := session.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close run store: %w", cerr)
 		}
-		if err != nil {
+		if err != nil || res == nil {
 			return err
 		}
 		return printResults(cmd.OutOrStdout(), res, o.out)
@@ -351,6 +376,9 @@ func printResults(w io.Writer, res *eval.Results, dir string) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if m := res.Money; m != nil {
+		fmt.Fprintf(w, "%d prompt + %d completion tokens, cost %s\n", res.Usage.PromptTokens, res.Usage.CompletionTokens, cost.Format(m.Total))
 	}
 	_, err := fmt.Fprintf(w, "%s (%s) written to %s\n", res.Model, res.Mode, dir)
 	return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/secret"
@@ -30,6 +31,7 @@ type llmFlags struct {
 	timeout     time.Duration
 	maxRetries  int
 	store       string
+	hosted      *hostedFlags
 	noProbe     bool
 	giveUpAfter time.Duration
 	repair      bool
@@ -55,6 +57,7 @@ func addLLMFlags(cmd *cobra.Command) *llmFlags {
 	fs.IntVar(&f.concurrency, "server-concurrency", llm.DefaultConcurrency, "most requests in flight per server")
 	fs.DurationVar(&f.timeout, "request-timeout", llm.DefaultTimeout, "time limit of one HTTP attempt")
 	fs.IntVar(&f.maxRetries, "max-retries", llm.DefaultMaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
+	f.hosted = addHostedFlags(fs)
 	fs.StringVar(&f.store, "store", "", "run store (SQLite) every sample is committed to before use (default OUT/store.db)")
 	fs.BoolVar(&f.noProbe, "no-probe", false, "skip the check, before any work, that each server answers, accepts the API key and serves --model")
 	fs.DurationVar(&f.giveUpAfter, "give-up-after", llm.DefaultGiveUpAfter,
@@ -71,6 +74,8 @@ type llmSession struct {
 	Store     *store.Store
 	// Model is the --model value.
 	Model string
+	// Pricing prices the session's tokens (package cost).
+	Pricing cost.Pricing
 	// Capacity is the number of requests the servers take at once
 	// (--server-concurrency times the number of servers): what a command
 	// sizes its work in flight by to keep them saturated.
@@ -139,8 +144,13 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if retries == 0 {
 		retries = -1 // the client's "none"; its 0 means "default"
 	}
+	limits, err := f.hosted.rateLimits()
+	if err != nil {
+		return nil, err
+	}
 	logger := slog.New(slog.NewTextHandler(f.cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	client, err := llm.NewClient(llm.Options{
+		RateLimits:  limits,
 		BaseURLs:    urls,
 		APIKey:      key,
 		Concurrency: f.concurrency,
@@ -151,6 +161,10 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--base-url: %w", err)
+	}
+	pricing, err := f.hosted.pricing(f.model, urls, false)
+	if err != nil {
+		return nil, err
 	}
 	if !f.noProbe {
 		if _, err := client.Probe(ctx, f.model); err != nil {
@@ -192,6 +206,7 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Client:    client,
 		Store:     st,
 		Model:     f.model,
+		Pricing:   pricing,
 		Capacity:  f.concurrency * client.UsableServers(),
 		Ready:     readyFactor * f.concurrency * client.UsableServers(),
 	}, nil
@@ -207,12 +222,18 @@ func (s *llmSession) Close() error {
 // Progress reads the session's counters for a progress display.
 func (s *llmSession) Progress() progress.Snapshot {
 	cs, ss := s.Client.Stats(), s.Store.Stats()
-	return progress.Snapshot{
+	snap := progress.Snapshot{
 		Requests:         cs.Requests,
 		Cached:           ss.Hits,
 		Retries:          cs.Retries,
 		CompletionTokens: cs.CompletionTokens,
 	}
+	if v, ok := s.Pricing.Dollars(cs.PromptTokens, cs.CompletionTokens); ok {
+		snap.Spent = &v
+	} else {
+		snap.Unpriced = true
+	}
+	return snap
 }
 
 // splitList splits a comma- or space-separated list, dropping empty items.

@@ -53,6 +53,8 @@ models in-domain and out-of-domain, and reports the comparison.`,
 		newScoreCmd(),
 		newSynthesizeCmd(),
 		newMergeCmd(),
+		newBatchesCmd(),
+		newPushCmd(),
 	)
 	return root
 }

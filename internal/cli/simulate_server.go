@@ -30,6 +30,8 @@ type simulateFlags struct {
 	faults        simserver.Faults
 	nMode         string
 	ft            simserver.FineTune
+	rateLimit     simserver.RateLimit
+	batchDuration time.Duration
 }
 
 func newSimulateServerCmd() *cobra.Command {
@@ -57,7 +59,13 @@ It also plays the OpenAI files, uploads and fine-tuning API that
 for --ft-duration and yields a fine-tuned model id, which the server then
 answers as a simulated model with --accuracy plus --ft-uplift. Nothing is
 learnt from the data. 'regenesis run --config configs/simulated-loop.yaml'
-runs the whole loop against it.`,
+runs the whole loop against it.
+
+It plays the OpenAI Batch API too (/v1/batches over files of purpose batch;
+a batch completes after --batch-duration, its lines answered like live
+requests, faults included) for synthesize --batch and eval --batch, and with
+--rpm-limit / --tpm-limit it enforces rate limits with 429s and OpenAI's
+x-ratelimit-* headers, as a hosted API does.`,
 		Example: `  regenesis simulate-server --task gsm8k --split train --split test
   regenesis simulate-server --task gsm8k --task arc_challenge --accuracy 0.4 \
       --fault-rate-limit 0.05 --latency 200ms --jitter 100ms --n-mode ignore
@@ -84,6 +92,9 @@ runs the whole loop against it.`,
 	fs.Float64Var(&f.faults.Malformed, "fault-malformed", 0, "share of replies whose body is not valid JSON")
 	fs.DurationVar(&f.faults.RetryAfter, "retry-after", simserver.DefaultRetryAfter, "Retry-After sent with 429 replies")
 	fs.StringVar(&f.nMode, "n-mode", "support", "what to do with n > 1: support, ignore (one choice, like Ollama) or reject (400)")
+	fs.Float64Var(&f.rateLimit.RequestsPerMinute, "rpm-limit", 0, "enforce this many requests per minute (429 past it) and send OpenAI's x-ratelimit-* headers (0: none)")
+	fs.Float64Var(&f.rateLimit.TokensPerMinute, "tpm-limit", 0, "enforce this many tokens per minute (prompt + max_tokens, as OpenAI counts) with x-ratelimit-* headers (0: none)")
+	fs.DurationVar(&f.batchDuration, "batch-duration", simserver.DefaultBatchDuration, "time a simulated Batch API batch takes to complete")
 	fs.DurationVar(&f.ft.Duration, "ft-duration", simserver.DefaultFineTuneDuration, "simulated time a fine-tuning job takes to succeed")
 	fs.Float64Var(&f.ft.Uplift, "ft-uplift", simserver.DefaultUplift, "accuracy a fine-tuned model gains per round of fine-tuning (0-1)")
 	fs.IntVar(&f.ft.MinExamples, "ft-min-examples", simserver.DefaultMinExamples, "fewest training examples a fine-tuning job accepts")
@@ -151,6 +162,8 @@ func (f *simulateFlags) config() (simserver.Config, error) {
 		Faults:        faults,
 		NMode:         nMode,
 		FineTune:      f.ft,
+		RateLimit:     f.rateLimit,
+		BatchDuration: f.batchDuration,
 	}
 	cfg.FineTune.Uplift = zeroIsZero(f.ft.Uplift)
 	if f.ft.Duration <= 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"path/filepath"
 	"slices"
@@ -12,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/progress"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
@@ -93,6 +96,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 	tf := addTaskFlags(cmd)
 	lf := addLLMFlags(cmd)
 	fs := cmd.Flags()
+	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to synthesize from, comma-separated or repeated; their questions run in this order into one directory (see regenesis tasks)")
 	fs.StringVar(&o.split, "split", "train", "split of the tasks")
 	fs.IntVar(&o.limit, "limit", 0, "use only the first N questions of each task (0: all)")
@@ -163,55 +167,82 @@ resumes; a finished run replays to byte-identical outputs.`,
 				err = fmt.Errorf("close run store: %w", cerr)
 			}
 		}()
+		if bf.on {
+			if sess.Pricing, err = lf.hosted.pricing(sess.Model, lf.urls(), true); err != nil {
+				return err
+			}
+		}
+		pricing := sess.Pricing
+		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(pricing))
 		label := fmt.Sprintf("synthesize %s %s/%s", methodName, taskNames, o.split)
 		if part.Sharded() {
 			total, label = 0, label+" shard "+part.String() // its size is known at its end
 		}
-		display := progress.Start(secret.Underlying(cmd.ErrOrStderr()), progress.Options{
-			Label: label,
-			Total: total,
-			Stats: sess.Progress,
-			Kept:  true,
-		})
-		defer display.Stop()
-		meter := synth.NewUsageMeter(display.Completer(sess.Completer))
-		m, err := method.New(methodName, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool, Exemplars: exemplars}, cfg)
-		if err != nil {
-			return err
+		// pass runs the method over the questions into outDir; the batch
+		// mode runs it first into a scratch directory to learn what the
+		// next batch must ask for.
+		pass := func(ctx context.Context, completer llm.Completer, outDir string, scratch bool) (*synth.Manifest, error) {
+			stderr := secret.Underlying(cmd.ErrOrStderr())
+			wrap := func(m method.Method) method.Method { return m }
+			if scratch {
+				stderr = io.Discard
+				wrap = func(m method.Method) method.Method { return queuedTolerant{m} }
+				completer = detached{completer}
+			}
+			display := progress.Start(stderr, progress.Options{
+				Label: label,
+				Total: total,
+				Stats: sess.Progress,
+				Kept:  true,
+			})
+			defer display.Stop()
+			meter := synth.NewUsageMeter(display.Completer(completer))
+			m, err := method.New(methodName, method.Deps{LLM: meter, Model: sess.Model, Prompts: set, Guidelines: pool, Exemplars: exemplars}, cfg)
+			if err != nil {
+				return nil, err
+			}
+			inFlight := o.inFlight
+			if inFlight <= 0 {
+				inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
+			}
+			userTmpl, prefix := method.TrainingFormat(cfg.Profile)
+			man, err := synth.Run(ctx, synth.Options{
+				Method:       wrap(trackedMethod{Method: m, display: display}),
+				Examples:     examples,
+				Prompts:      set,
+				UserTemplate: userTmpl,
+				TargetPrefix: prefix,
+				OutDir:       outDir,
+				InFlight:     inFlight,
+				Shard:        part,
+				Manifest: synth.Manifest{
+					Version:      Version,
+					Command:      commandLine(cmd, nil),
+					Task:         taskNames,
+					Split:        o.split,
+					Model:        sess.Model,
+					Config:       cfg,
+					Guidelines:   guideline.IDs(pool),
+					PromptHashes: methodHashes(set, methodName, cfg.Profile),
+				},
+				Usage:   meter.Usage,
+				Servers: sess.Client.Servers,
+				Pricing: &pricing,
+				OnWritten: func(_ method.Outcome, c synth.Counts) {
+					display.SetKept(int64(c.Kept))
+					display.AddDone(1)
+				},
+			})
+			display.Stop()
+			return man, err
 		}
-		inFlight := o.inFlight
-		if inFlight <= 0 {
-			inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
-		}
-		userTmpl, prefix := method.TrainingFormat(cfg.Profile)
-		man, err := synth.Run(ctx, synth.Options{
-			Method:       trackedMethod{Method: m, display: display},
-			Examples:     examples,
-			Prompts:      set,
-			UserTemplate: userTmpl,
-			TargetPrefix: prefix,
-			OutDir:       o.out,
-			InFlight:     inFlight,
-			Shard:        part,
-			Manifest: synth.Manifest{
-				Version:      Version,
-				Command:      commandLine(cmd, nil),
-				Task:         taskNames,
-				Split:        o.split,
-				Model:        sess.Model,
-				Config:       cfg,
-				Guidelines:   guideline.IDs(pool),
-				PromptHashes: methodHashes(set, methodName, cfg.Profile),
-			},
-			Usage:   meter.Usage,
-			Servers: sess.Client.Servers,
-			OnWritten: func(_ method.Outcome, c synth.Counts) {
-				display.SetKept(int64(c.Kept))
-				display.AddDone(1)
-			},
-		})
-		display.Stop()
-		if err != nil {
+		var man *synth.Manifest
+		if bf.on {
+			man, err = runBatched(ctx, cmd, bf, lf, sess, o.out, pass)
+			if man == nil || err != nil {
+				return err
+			}
+		} else if man, err = pass(ctx, sess.Completer, o.out, false); err != nil {
 			return err
 		}
 		c := man.Counts
@@ -446,9 +477,16 @@ func limitExamples(seq iter.Seq2[task.Example, error], n int) iter.Seq2[task.Exa
 
 // costLine summarizes a run's cost for the closing line.
 func costLine(c synth.Cost) string {
-	if c.PerKeptPath == nil {
-		return fmt.Sprintf("%d samples, %d tokens", c.Samples, c.Tokens)
+	line := fmt.Sprintf("%d samples, %d tokens", c.Samples, c.Tokens)
+	if c.PerKeptPath != nil {
+		line = fmt.Sprintf("%d samples, %d tokens (%.1f samples, %.0f tokens per kept path)",
+			c.Samples, c.Tokens, c.PerKeptPath.Samples, c.PerKeptPath.Tokens)
 	}
-	return fmt.Sprintf("%d samples, %d tokens (%.1f samples, %.0f tokens per kept path)",
-		c.Samples, c.Tokens, c.PerKeptPath.Samples, c.PerKeptPath.Tokens)
+	if m := c.Money; m != nil {
+		line += ", cost " + cost.Format(m.Total)
+		if m.PerKeptPath != nil {
+			line += " (" + cost.Format(m.PerKeptPath) + " per kept path)"
+		}
+	}
+	return line
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/method"
@@ -88,6 +89,11 @@ func TestLoad(t *testing.T) {
 				Tokens: 30000, StoppedEarly: 1,
 				PerQuestion: &synth.UnitCost{Requests: 10, Samples: 16, PromptTokens: 8000, CompletionTokens: 2000, Tokens: 10000},
 				PerKeptPath: &synth.UnitCost{Requests: 10, Samples: 16, PromptTokens: 8000, CompletionTokens: 2000, Tokens: 10000},
+				Money: &cost.Money{
+					Currency: "USD",
+					Pricing:  cost.Pricing{Model: "gpt-4o-mini", Basis: cost.BasisTable, Provider: "openai", Price: cost.Price{Input: 0.15, Output: 0.6}},
+					Total:    f(0.0072), PerQuestion: f(0.0024), PerKeptPath: f(0.0024),
+				},
 			},
 		}},
 		{"testdata/star", Stats{

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -70,7 +71,32 @@ func rows() []row {
 			}
 			return strconv.Itoa(s.Cost.StoppedEarly)
 		}},
+		{"cost in money (USD; price basis)", func(s *Stats) string {
+			return moneyCell(s, func(m *cost.Money) *float64 { return m.Total }, true)
+		}},
+		{"cost per kept path (USD)", func(s *Stats) string {
+			return moneyCell(s, func(m *cost.Money) *float64 { return m.PerKeptPath }, false)
+		}},
 	}
+}
+
+// moneyCell formats one amount of s's manifest money section: "n/a" for a
+// run priced by none (an older manifest), "unknown" for a model without a
+// price; withBasis adds where the price came from.
+func moneyCell(s *Stats, get func(*cost.Money) *float64, withBasis bool) string {
+	if s.Cost == nil || s.Cost.Money == nil {
+		return "n/a"
+	}
+	m := s.Cost.Money
+	v := cost.Format(get(m))
+	if withBasis {
+		v += " (" + string(m.Pricing.Basis)
+		if m.Pricing.Batch {
+			v += ", batch"
+		}
+		v += ")"
+	}
+	return v
 }
 
 func orNA(v string) string {

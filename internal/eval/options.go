@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -91,6 +92,8 @@ type Options struct {
 	// Servers, when set, reports what each model server did, for
 	// results.json.
 	Servers func() []llm.ServerStats
+	// Pricing, when set, prices the run's tokens for results.json.
+	Pricing *cost.Pricing
 	// OnPrediction, when set, is called once per question, in output order,
 	// from a single goroutine, after its line is written.
 	OnPrediction func(*Prediction)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/shard"
@@ -80,12 +81,14 @@ type Results struct {
 	Seed        int64   `json:"seed"`
 	// Protocol is how the questions were asked (ProtocolZeroShot,
 	// ProtocolBBH).
-	Protocol    string                  `json:"protocol"`
-	Tasks       map[string]*TaskResult  `json:"tasks"`
-	Groups      map[string]*GroupResult `json:"groups"`
-	Usage       Usage                   `json:"usage"`
-	WallSeconds float64                 `json:"wall_seconds"`
-	Config      map[string]any          `json:"config,omitempty"`
+	Protocol string                  `json:"protocol"`
+	Tasks    map[string]*TaskResult  `json:"tasks"`
+	Groups   map[string]*GroupResult `json:"groups"`
+	Usage    Usage                   `json:"usage"`
+	// Money prices Usage (nil when the run was given no pricing).
+	Money       *cost.Money    `json:"money,omitempty"`
+	WallSeconds float64        `json:"wall_seconds"`
+	Config      map[string]any `json:"config,omitempty"`
 	// Servers is what each model server did for this invocation (merged:
 	// the shards' sums per server), URLs without credentials.
 	Servers []llm.ServerStats `json:"servers,omitempty"`
@@ -118,8 +121,14 @@ func (r *Results) Add(p *Prediction) error {
 	return nil
 }
 
-// Finish computes accuracies, intervals and group averages from the counts.
-func (r *Results) Finish() { r.finish() }
+// Finish computes accuracies, intervals and group averages from the
+// counts, and prices the usage again when r has a price.
+func (r *Results) Finish() {
+	r.finish()
+	if r.Money != nil {
+		r.Money = r.Money.Pricing.MoneyFor(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.questions(), -1)
+	}
+}
 
 // WriteResults writes r to dir/results.json atomically.
 func WriteResults(dir string, r *Results) error {
@@ -156,6 +165,15 @@ func newResults(o *Options) *Results {
 		r.Tasks[s.Name] = &TaskResult{Group: string(s.Group), Split: s.Split, Mode: r.Mode}
 	}
 	return r
+}
+
+// questions counts the predictions of every task.
+func (r *Results) questions() int {
+	n := 0
+	for _, t := range r.Tasks {
+		n += t.N
+	}
+	return n
 }
 
 // add counts one prediction.

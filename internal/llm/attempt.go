@@ -22,6 +22,7 @@ type result struct {
 	kind       ErrorKind // set when err is a failed attempt
 	retryable  bool
 	retryAfter time.Duration
+	header     http.Header // the response's headers, when one came
 	// sent is when the attempt was sent: a success tells about the
 	// server only from then on (see Client.health).
 	sent time.Time
@@ -35,6 +36,11 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 	if err != nil {
 		return result{err: fmt.Errorf("llm: encode request: %w", err)}
 	}
+	lim, charged, err := c.admit(ctx, ep, req, n)
+	if err != nil {
+		return result{err: err}
+	}
+	sent = time.Now() // after any wait for the rate limits
 	// A request that is sent runs to its end when ctx is cancelled under
 	// WithAbort, so that its result can be saved (a graceful stop).
 	dctx, stop := Draining(ctx)
@@ -55,6 +61,7 @@ func (c *Client) do(ctx context.Context, ep *endpoint, req Request, n int, seed 
 	c.stats.inFlight.Add(1)
 	res = c.roundTrip(ctx, actx, ep, hreq, n)
 	c.stats.inFlight.Add(-1)
+	c.settle(lim, charged, res, n)
 	if res.err == nil {
 		c.stats.addUsage(res.usage)
 	} else if res.kind != "" {
@@ -75,7 +82,7 @@ func (c *Client) roundTrip(ctx, actx context.Context, ep *endpoint, hreq *http.R
 	}
 	if hresp.StatusCode != http.StatusOK {
 		apiErr := newAPIError(ep.name, hresp.StatusCode, raw, c.key.redact)
-		res := result{err: apiErr, retryable: apiErr.Retryable(), kind: ErrClient}
+		res := result{err: apiErr, retryable: apiErr.Retryable(), kind: ErrClient, header: hresp.Header}
 		switch {
 		case hresp.StatusCode == http.StatusTooManyRequests:
 			res.kind = ErrRateLimited
@@ -95,7 +102,7 @@ func (c *Client) roundTrip(ctx, actx context.Context, ep *endpoint, hreq *http.R
 			retryable: true,
 		}
 	}
-	return result{choices: choices, usage: usage}
+	return result{choices: choices, usage: usage, header: hresp.Header}
 }
 
 // transportFailure classifies an error from sending or reading: the

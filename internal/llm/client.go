@@ -32,6 +32,7 @@ type Client struct {
 	auth      string // "Bearer <key>", or "" without a key
 	next      atomic.Uint64
 	stats     counters
+	limits    *rateLimits
 	gaveUp    atomic.Pointer[GaveUpError] // set once every endpoint failed for GiveUpAfter
 }
 
@@ -43,7 +44,11 @@ func NewClient(opts Options) (*Client, error) {
 	if len(opts.BaseURLs) == 0 {
 		return nil, errors.New("llm: no base URL")
 	}
+	if err := opts.RateLimits.validate(); err != nil {
+		return nil, err
+	}
 	c := &Client{opts: opts, log: opts.Logger, key: secret(opts.APIKey), http: opts.HTTPClient}
+	c.limits = newRateLimits(opts.RateLimits, opts.Logger)
 	seen := make(map[string]bool, len(opts.BaseURLs))
 	for _, base := range opts.BaseURLs {
 		ep, err := newEndpoint(base, opts.Concurrency)

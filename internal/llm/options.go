@@ -71,6 +71,9 @@ type Options struct {
 	// ProbeTimeout bounds each request of Probe. Zero means
 	// DefaultProbeTimeout (or Timeout when that is shorter).
 	ProbeTimeout time.Duration
+	// RateLimits caps requests and tokens per minute per endpoint; the
+	// servers' x-ratelimit-* headers are followed as well (ratelimit.go).
+	RateLimits RateLimits
 	// HTTPClient replaces the client's own tuned HTTP client when set.
 	HTTPClient *http.Client
 	// Logger receives retries and endpoint state changes; nil discards them.

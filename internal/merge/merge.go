@@ -715,6 +715,9 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 	if err != nil {
 		return 0, err
 	}
+	if money := base.Cost.Money; money != nil {
+		m.Cost.Money = money.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
+	}
 	for _, p := range parts {
 		if err := rs[p].sft.atEOF(); err != nil {
 			return 0, err

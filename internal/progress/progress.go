@@ -22,6 +22,8 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
+
+	"github.com/regenesis-ai/regenesis/internal/cost"
 )
 
 // Snapshot is a reading of the counters of the LLM traffic behind a run.
@@ -30,6 +32,10 @@ type Snapshot struct {
 	Cached           int64 // samples served from the run store
 	Retries          int64 // attempts that repeated a failed one
 	CompletionTokens int64
+	// Spent is what this run's requests cost in dollars, nil when no price
+	// applies (no pricing given) or it is unknown (Unpriced).
+	Spent    *float64
+	Unpriced bool
 }
 
 // Options configure a Display.
@@ -209,9 +215,28 @@ func (d *Display) status(now time.Time) string {
 			fmt.Sprintf("%.1f req/s", float64(s.Requests)/secs),
 			fmt.Sprintf("%.0f tok/s", float64(s.CompletionTokens)/secs),
 			fmt.Sprintf("%d cached", s.Cached))
+		if m := d.money(s); m != "" {
+			parts = append(parts, m)
+		}
 	}
 	parts = append(parts, fmt.Sprintf("%d retried", s.Retries), fmt.Sprintf("%d failed", d.failed.Load()))
 	return strings.Join(parts, ", ")
+}
+
+// money renders what the run spent, and per kept path when paths are
+// counted: "$0.0123 spent ($0.0004/kept path)", "cost unknown".
+func (d *Display) money(s Snapshot) string {
+	switch {
+	case s.Unpriced:
+		return "cost unknown"
+	case s.Spent == nil:
+		return ""
+	}
+	out := cost.FormatDollars(*s.Spent) + " spent"
+	if k := d.kept.Load(); d.opts.Kept && k > 0 {
+		out += " (" + cost.FormatDollars(*s.Spent/float64(k)) + "/kept path)"
+	}
+	return out
 }
 
 // eta estimates the time left from the rate of new items: "ETA -" until

@@ -113,6 +113,21 @@ func TestLine(t *testing.T) {
 			steps: []step{{advance: 10 * time.Second, fresh: 1, kept: 7}, {failed: 2}},
 			want:  "job: 1/4 (25.0%) items, elapsed 10s, ETA 30s, 7 kept paths, 4.0 req/s, 500 tok/s, 3 cached, 832 retried, 2 failed",
 		},
+		{
+			name:  "money spent and per kept path",
+			total: 4,
+			kept:  true,
+			stats: Snapshot{Requests: 10, CompletionTokens: 100, Spent: dollars(0.42)},
+			steps: []step{{advance: 10 * time.Second, fresh: 1, kept: 4}},
+			want:  "job: 1/4 (25.0%) items, elapsed 10s, ETA 30s, 4 kept paths, 1.0 req/s, 10 tok/s, 0 cached, $0.4200 spent ($0.1050/kept path), 0 retried, 0 failed",
+		},
+		{
+			name:  "unknown price",
+			total: 4,
+			stats: Snapshot{Requests: 10, Unpriced: true},
+			steps: []step{{advance: 10 * time.Second, fresh: 1}},
+			want:  "job: 1/4 (25.0%) items, elapsed 10s, ETA 30s, 1.0 req/s, 0 tok/s, 0 cached, cost unknown, 0 retried, 0 failed",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,3 +267,5 @@ func TestCompleterMarksNewWork(t *testing.T) {
 		})
 	}
 }
+
+func dollars(v float64) *float64 { return &v }

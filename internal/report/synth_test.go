@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regenesis-ai/regenesis/internal/compare"
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
@@ -360,5 +363,35 @@ func TestSynthHTMLSelfContainedAndEscaped(t *testing.T) {
 		if i := strings.IndexAny(string(data), "<>&"); i >= 0 {
 			t.Errorf("%s holds %q at byte %d: model text must stay escaped JSON", e.Name(), data[i], i)
 		}
+	}
+}
+
+// TestSummaryRowsMoney: the summary shows the manifest's money, "unknown"
+// for an unpriced model and "n/a" for a manifest without a money section.
+func TestSummaryRowsMoney(t *testing.T) {
+	total, per := 0.5, 0.125
+	runs := []*SynthRun{
+		{Manifest: &synth.Manifest{Cost: synth.Cost{Money: &cost.Money{Pricing: cost.Pricing{Basis: cost.BasisTable}, Total: &total, PerKeptPath: &per}}}},
+		{Manifest: &synth.Manifest{Cost: synth.Cost{Money: &cost.Money{Pricing: cost.Pricing{Basis: cost.BasisUnknown}}}}},
+		{Manifest: &synth.Manifest{}},
+	}
+	for _, r := range runs {
+		r.Stats = &compare.Stats{}
+	}
+	want := map[string][]string{
+		"money":          {"$0.5000 (table)", "unknown (unknown)", "n/a"},
+		"money_per_kept": {"$0.1250", "unknown", "n/a"},
+	}
+	found := 0
+	for _, row := range summaryRows(runs) {
+		if w, ok := want[row.Key]; ok {
+			found++
+			if !slices.Equal(row.Cells, w) {
+				t.Errorf("row %s: %q, want %q", row.Key, row.Cells, w)
+			}
+		}
+	}
+	if found != len(want) {
+		t.Errorf("found %d money rows, want %d", found, len(want))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/regenesis-ai/regenesis/internal/compare"
+	"github.com/regenesis-ai/regenesis/internal/cost"
 )
 
 // synthPage is what synth.html.tmpl renders.
@@ -261,6 +262,19 @@ func summaryRows(runs []*SynthRun) []tableRow {
 		{"tokens_per_kept", "tokens per kept path (prompt + completion)", man(func(r *SynthRun) string {
 			u := r.Manifest.Run.Usage
 			return perKept(u.PromptTokens+u.CachedPromptTokens+u.CompletionTokens+u.CachedCompletionTokens, r)
+		})},
+		{"money", "cost (USD; price basis)", man(func(r *SynthRun) string {
+			m := r.Manifest.Cost.Money
+			if m == nil {
+				return "n/a"
+			}
+			return cost.Format(m.Total) + " (" + string(m.Pricing.Basis) + ")"
+		})},
+		{"money_per_kept", "cost per kept path (USD)", man(func(r *SynthRun) string {
+			if m := r.Manifest.Cost.Money; m != nil {
+				return cost.Format(m.PerKeptPath)
+			}
+			return "n/a"
 		})},
 		{"path_tokens", "completion tokens of a kept path (mean)", func(r *SynthRun) string {
 			if r.Agg.Kept == 0 {

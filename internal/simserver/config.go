@@ -47,6 +47,12 @@ type Config struct {
 	NMode NMode
 	// FineTune shapes the simulated files and fine-tuning API.
 	FineTune FineTune
+	// BatchDuration is how long a simulated Batch API batch takes from
+	// creation to completion (batches.go); zero means DefaultBatchDuration.
+	BatchDuration time.Duration
+	// RateLimit enforces limits per minute with x-ratelimit-* headers
+	// (ratelimit.go); zero means none.
+	RateLimit RateLimit
 }
 
 // Latency is an added delay of Fixed plus a uniform draw in [0, Jitter).
@@ -143,6 +149,7 @@ type settings struct {
 	retryAfter    string // header value
 	nMode         NMode
 	fineTune      ftSettings
+	batchDuration time.Duration
 }
 
 func resolve(cfg Config) (settings, error) {
@@ -201,6 +208,17 @@ func resolve(cfg Config) (settings, error) {
 		return settings{}, err
 	}
 	s.fineTune = ft
+	if _, err := newRateLimiter(cfg.RateLimit); err != nil {
+		return settings{}, err
+	}
+	switch {
+	case cfg.BatchDuration < 0:
+		return settings{}, fmt.Errorf("simserver: config BatchDuration = %v: want 0 (default) or more", cfg.BatchDuration)
+	case cfg.BatchDuration == 0:
+		s.batchDuration = DefaultBatchDuration
+	default:
+		s.batchDuration = cfg.BatchDuration
+	}
 	return s, nil
 }
 

@@ -31,6 +31,7 @@ type fileObject struct {
 	examples int64  // training lines
 	tokens   int64  // estimated tokens in them
 	invalid  string // why the file cannot train a model, or ""
+	content  []byte // the bytes of a purpose "batch" file (batches.go)
 }
 
 var purposes = []string{"fine-tune", "batch", "assistants", "vision", "user_data", "evals"}
@@ -45,6 +46,7 @@ func (f *fineTuning) createFile(w http.ResponseWriter, r *http.Request) {
 	var purpose, filename string
 	var st trainingStats
 	var size int64
+	var content bytes.Buffer
 	sawFile := false
 	for {
 		p, err := mr.NextPart()
@@ -63,7 +65,7 @@ func (f *fineTuning) createFile(w http.ResponseWriter, r *http.Request) {
 			// purpose comes first in every client we know; a file before
 			// it is still read, and its lines checked as training data.
 			sawFile, filename = true, p.FileName()
-			n, err := st.read(io.LimitReader(p, f.cfg.maxBytes+1))
+			n, err := st.read(io.TeeReader(io.LimitReader(p, f.cfg.maxBytes+1), &content))
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "invalid_request_error", "", "reading the file: "+err.Error())
 				return
@@ -85,6 +87,9 @@ func (f *fineTuning) createFile(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	obj := f.addFile(filename, purpose, size, st)
+	if purpose == "batch" {
+		obj.content = content.Bytes()
+	}
 	f.mu.Unlock()
 	writeJSONPlain(w, http.StatusOK, obj)
 }

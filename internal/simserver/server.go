@@ -32,6 +32,10 @@ type Server struct {
 	counts counters
 	bufs   sync.Pool // *bytes.Buffer
 	ft     *fineTuning
+	batch  *batchAPI // batches.go
+	// limits enforce Config.RateLimit on live chat requests (ratelimit.go).
+	limits  *rateLimiter
+	limited atomic.Int64
 }
 
 // Validate reports whether cfg is usable, naming the offending field.
@@ -51,11 +55,13 @@ func New(cfg Config, key []Entry) *Server {
 	s.counts.bodies = make(map[uint64]int32)
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
-	s.mux.HandleFunc("POST /chat/completions", s.handleChat)
+	s.limits, _ = newRateLimiter(cfg.RateLimit) // checked by resolve
+	s.mux.HandleFunc("POST /v1/chat/completions", s.limitedChat)
+	s.mux.HandleFunc("POST /chat/completions", s.limitedChat)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.ft = newFineTuning(st.fineTune, st.model)
 	s.ft.routes(s.mux)
+	s.batchRoutes()
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/shard"
@@ -87,6 +88,9 @@ type Cost struct {
 	// StoppedEarly counts questions the adaptive budget stopped before their
 	// last main-round chain.
 	StoppedEarly int `json:"questions_stopped_early"`
+	// Money prices the totals (nil when the run was given no pricing; its
+	// amounts are nil when the model's price is unknown).
+	Money *cost.Money `json:"money,omitempty"`
 }
 
 // UnitCost is a Cost divided by a count.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
@@ -72,6 +73,9 @@ type Options struct {
 	// hash of each example's task, or Manifest.Task, and the question id);
 	// the manifest records it and the whole input's size.
 	Shard shard.Spec
+	// Pricing, when set, prices the run's tokens: the manifest's cost
+	// then has a money section (package cost).
+	Pricing *cost.Pricing
 	// OnWritten, when set, is called after each question is written, in
 	// input order, from one goroutine.
 	OnWritten func(o method.Outcome, c Counts)
@@ -180,6 +184,9 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	}
 	if opt.Servers != nil {
 		m.Run.Servers = opt.Servers()
+	}
+	if opt.Pricing != nil {
+		m.Cost.Money = opt.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
 	}
 	if err := writeJSONFile(opt.OutDir, ManifestFile, m); err != nil {
 		return nil, err
