@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/shard"
@@ -65,6 +66,7 @@ func runSynth(t *testing.T, dir string, s shard.Spec, seed int64) {
 	cfg.Seed = seed
 	_, err = synth.Run(t.Context(), synth.Options{
 		Method: fakeMethod{}, Examples: examples(40), Prompts: set, OutDir: dir, Shard: s,
+		Pricing: &cost.Pricing{Model: "m", Basis: cost.BasisFlags, Price: cost.Price{Input: 0.3, Output: 1.1}},
 		Manifest: synth.Manifest{Version: "test", Command: []string{"regenesis", "synthesize", "--out=" + dir, "--shard=" + s.String()}, Task: "t", Config: cfg},
 	})
 	if err != nil {
@@ -120,6 +122,9 @@ func TestMergeSynthesis(t *testing.T) {
 	}
 	if got, want := strings.Join(b.Command, " "), "regenesis synthesize --out="+out; got != want {
 		t.Errorf("merged command %q, want %q", got, want)
+	}
+	if b.Cost.Money == nil || b.Cost.Money.Total == nil || *b.Cost.Money.Total == 0 {
+		t.Errorf("merged manifest is not priced: %+v", b.Cost.Money)
 	}
 	a.Command, b.Command, a.Run, b.Run = nil, nil, synth.RunInfo{}, synth.RunInfo{}
 	ja, _ := json.Marshal(a)
