@@ -99,6 +99,7 @@ type recorder struct {
 	run      atomic.Int32 // the run now going, set by the test
 	answered atomic.Int64
 	active   atomic.Int64 // requests being handled
+	arrived  atomic.Int64 // when the last chat request arrived (unix ns)
 	mu       sync.Mutex
 	first    map[[32]byte]int32
 	count    map[[32]byte]int
@@ -122,6 +123,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	r.active.Add(1)
 	defer r.active.Add(-1)
+	r.arrived.Store(time.Now().UnixNano())
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return
@@ -209,9 +211,14 @@ func TestKillBoundUnderLoad(t *testing.T) {
 					t.Fatalf("run %d finished before the kill at %d answers", i+1, at)
 				}
 				// Let the server finish (or drop) what the killed run had
-				// in flight, so that it is counted in this run.
-				for wait := time.Now().Add(10 * time.Second); rec.active.Load() > 0 && time.Now().Before(wait); {
-					time.Sleep(time.Millisecond)
+				// in flight, so that it is counted in this run: under load
+				// the server may start handling a dead client's last
+				// requests late, so wait until none is being handled and
+				// none has arrived for a while.
+				for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(time.Millisecond) {
+					if rec.active.Load() == 0 && time.Since(time.Unix(0, rec.arrived.Load())) > 300*time.Millisecond {
+						break
+					}
 				}
 			}
 			rec.run.Store(int32(len(tt.kills) + 1))
