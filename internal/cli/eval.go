@@ -85,6 +85,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	fs.IntVar(&o.concurrency, "concurrency", 0, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
+	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if o.protocol == eval.ProtocolBBH {
@@ -98,6 +99,10 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err := o.check(cmd.Flags()); err != nil {
 			return err
 		}
+		part, err := sf.spec()
+		if err != nil {
+			return err
+		}
 		reg, err := tf.registry()
 		if err != nil {
 			return err
@@ -106,6 +111,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
+
 		set, err := prompts.Load(o.prompts)
 		if err != nil {
 			return err
@@ -138,6 +144,10 @@ requests in flight are sent again. See docs/EVAL.md.`,
 			}
 		}
 		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(session.Pricing))
+		label := "eval " + session.Model
+		if part.Sharded() {
+			total, label = 0, label+" shard "+part.String() // its size is known at its end
+		}
 		// pass evaluates into outDir; the batch mode runs it first into a
 		// scratch directory to learn what the next batch must ask for.
 		pass := func(ctx context.Context, completer llm.Completer, outDir string, scratch bool) (*eval.Results, error) {
@@ -147,7 +157,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 				completer = blankOnQueued{completer}
 			}
 			display := progress.Start(stderr, progress.Options{
-				Label: "eval " + session.Model,
+				Label: label,
 				Total: total,
 				Stats: session.Progress,
 			})
@@ -168,6 +178,8 @@ requests in flight are sent again. See docs/EVAL.md.`,
 				Seed:         o.seed,
 				Concurrency:  cmp.Or(o.concurrency, session.Ready),
 				OutDir:       outDir,
+				Shard:        part,
+				Servers:      session.Client.Servers,
 				Meta:         evalMeta(cmd, set),
 				Pricing:      &session.Pricing,
 				OnPrediction: func(*eval.Prediction) { display.AddDone(1) },

@@ -121,6 +121,7 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"unknown task", []string{"--task", "gsm9k"}, "gsm9k"},
 		{"unknown suite", []string{"--suite", "odd"}, `unknown suite "odd"`},
 		{"missing split", []string{"--task", "gsm8k", "--split", "validation"}, `task gsm8k has no split "validation" (it has: `},
+		{"bad shard", []string{"--task", "gsm8k", "--shard", "1/x"}, `--shard: shard "1/x": count "x"`},
 		{"unknown protocol", []string{"--task", "gsm8k", "--protocol", "fewshot"}, `--protocol "fewshot"`},
 		{"prompts with the BBH protocol", []string{"--protocol", "bbh-3shot", "--prompts", t.TempDir()}, "official prompt files"},
 		{"BBH protocol on a non-BBH task", []string{"--protocol", "bbh-3shot", "--task", "gsm8k"}, "not a BIG-Bench Hard question"},
@@ -133,6 +134,18 @@ func TestEvalCommandErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want failure mentioning %q", code, stderr.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestShardFromEnvironment: --shard defaults to $REGENESIS_SHARD, named
+// as such in its errors.
+func TestShardFromEnvironment(t *testing.T) {
+	t.Setenv("REGENESIS_SHARD", "JOB_COMPLETION_INDEX/8")
+	t.Setenv("JOB_COMPLETION_INDEX", "9")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"eval", "--task", "gsm8k", "--data-dir", sharedDataDir(t), "--no-download", "--model", "m", "--base-url", "http://127.0.0.1:1", "--out", t.TempDir()}, &stdout, &stderr)
+	if want := `$REGENESIS_SHARD: shard "JOB_COMPLETION_INDEX/8": index 9 out of range [0, 8)`; code == 0 || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d, stderr %q; want %q", code, stderr.String(), want)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,7 @@ import (
 type llmFlags struct {
 	cmd         *cobra.Command
 	baseURLs    []string
+	endpoints   string
 	apiKey      string
 	model       string
 	concurrency int
@@ -33,6 +35,8 @@ type llmFlags struct {
 	noProbe     bool
 	giveUpAfter time.Duration
 	repair      bool
+	// watchInterval is how often --endpoints is re-read.
+	watchInterval time.Duration
 }
 
 // addLLMFlags registers the model-server and run-store flags on cmd. The
@@ -45,6 +49,9 @@ func addLLMFlags(cmd *cobra.Command) *llmFlags {
 	fs := cmd.Flags()
 	fs.StringSliceVar(&f.baseURLs, "base-url", nil,
 		"OpenAI-compatible server, e.g. http://localhost:8000/v1 (repeatable or comma-separated: requests go to the server with the fewest in flight; default $OPENAI_BASE_URL)")
+	fs.StringVar(&f.endpoints, "endpoints", "",
+		"file of model servers instead of --base-url: one base URL a line, # starts a comment; re-read every --endpoints-poll, so servers join and leave while the run goes (work on a server that leaves moves to the others)")
+	fs.DurationVar(&f.watchInterval, "endpoints-poll", llm.DefaultWatchInterval, "how often --endpoints is re-read")
 	fs.StringVar(&f.apiKey, "api-key", "", "API key sent as a bearer token (default $OPENAI_API_KEY); never printed or stored")
 	fs.StringVar(&f.model, "model", "", "model name sent to the server")
 	fs.IntVar(&f.concurrency, "server-concurrency", llm.DefaultConcurrency, "most requests in flight per server")
@@ -78,6 +85,8 @@ type llmSession struct {
 	// waiting out a retry (a Retry-After, a short backoff) do not leave a
 	// server slot idle.
 	Ready int
+
+	stopWatch func() // stops the endpoints file watcher
 }
 
 // readyFactor is how many requests per server slot a command keeps ready.
@@ -91,6 +100,15 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	}
 	env := secret.ReadEnv(nil)
 	urls := f.baseURLs
+	if f.endpoints != "" {
+		if len(urls) > 0 {
+			return nil, errors.New("--endpoints and --base-url exclude each other: list every server in the endpoints file")
+		}
+		var err error
+		if urls, err = llm.ReadEndpointsFile(f.endpoints); err != nil {
+			return nil, fmt.Errorf("--endpoints: %w", err)
+		}
+	}
 	if len(urls) == 0 {
 		urls = env.BaseURLs
 	}
@@ -111,6 +129,9 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	}
 	if f.maxRetries < 0 {
 		return nil, fmt.Errorf("--max-retries %d: want 0 or more", f.maxRetries)
+	}
+	if f.watchInterval <= 0 {
+		return nil, fmt.Errorf("--endpoints-poll %v: want a positive duration", f.watchInterval)
 	}
 	if f.giveUpAfter < 0 {
 		return nil, fmt.Errorf("--give-up-after %v: want a positive duration, or 0 to never stop", f.giveUpAfter)
@@ -165,7 +186,22 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	if err != nil {
 		return nil, err
 	}
+	stop := func() {}
+	if f.endpoints != "" {
+		wctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		probeModel := f.model
+		if f.noProbe {
+			probeModel = ""
+		}
+		go func() {
+			defer close(done)
+			client.WatchEndpoints(wctx, f.endpoints, f.watchInterval, probeModel)
+		}()
+		stop = func() { cancel(); <-done }
+	}
 	return &llmSession{
+		stopWatch: sync.OnceFunc(stop),
 		Completer: store.NewCachedCompleter(st, client),
 		Client:    client,
 		Store:     st,
@@ -176,8 +212,12 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	}, nil
 }
 
-// Close closes the run store after its pending writes commit.
-func (s *llmSession) Close() error { return s.Store.Close() }
+// Close stops watching the endpoints file and closes the run store after
+// its pending writes commit. It may be called more than once.
+func (s *llmSession) Close() error {
+	s.stopWatch()
+	return s.Store.Close()
+}
 
 // Progress reads the session's counters for a progress display.
 func (s *llmSession) Progress() progress.Snapshot {

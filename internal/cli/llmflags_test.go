@@ -57,6 +57,10 @@ func TestLLMFlagsHelpHidesKey(t *testing.T) {
 }
 
 func TestLLMFlagsErrors(t *testing.T) {
+	fleet := filepath.Join(t.TempDir(), "endpoints.txt")
+	if err := os.WriteFile(fleet, []byte("# replicas\nhttp://a:8000/v1\nlocalhost:8001\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -69,6 +73,10 @@ func TestLLMFlagsErrors(t *testing.T) {
 		{"bad env base URL", []string{"--model", "m"}, "ftp://x", "scheme must be http or https"},
 		{"bad concurrency", []string{"--model", "m", "--base-url", "http://h", "--server-concurrency", "0"}, "", "--server-concurrency 0"},
 		{"bad retries", []string{"--model", "m", "--base-url", "http://h", "--max-retries", "-2"}, "", "--max-retries -2"},
+		{"endpoints and base URL", []string{"--model", "m", "--base-url", "http://h", "--endpoints", fleet}, "", "--endpoints and --base-url exclude each other"},
+		{"bad endpoints line", []string{"--model", "m", "--endpoints", fleet}, "", fleet + " line 3: llm: base URL \"localhost:8001\""},
+		{"missing endpoints file", []string{"--model", "m", "--endpoints", fleet + ".none"}, "", "--endpoints: llm: endpoints file: open " + fleet + ".none"},
+		{"bad endpoints poll", []string{"--model", "m", "--base-url", "http://h", "--endpoints-poll", "0s"}, "", "--endpoints-poll 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -52,6 +52,7 @@ models in-domain and out-of-domain, and reports the comparison.`,
 		newEvalCmd(),
 		newScoreCmd(),
 		newSynthesizeCmd(),
+		newMergeCmd(),
 		newBatchesCmd(),
 		newPushCmd(),
 	)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -58,11 +59,16 @@ simulated model with higher accuracy; nothing is learnt).`,
 				}
 				defer release()
 			}
+			exe, err := os.Executable()
+			if err != nil {
+				exe = "regenesis"
+			}
 			return runloop.Run(cmd.Context(), cfg, runloop.Options{
-				Invoke: subcommandInvoker(cmd),
-				Log:    log,
-				Rounds: rounds,
-				DryRun: dryRun,
+				Invoke:     subcommandInvoker(cmd),
+				Log:        log,
+				Rounds:     rounds,
+				DryRun:     dryRun,
+				Executable: exe,
 			})
 		},
 	}

@@ -109,6 +109,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
 	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
 	configFlags(fs, &fromFlags)
+	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("task")
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) (err error) {
@@ -123,6 +124,10 @@ resumes; a finished run replays to byte-identical outputs.`,
 			return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.inFlight)
 		}
 		cfg, err := o.config(fs, fromFlags)
+		if err != nil {
+			return err
+		}
+		part, err := sf.spec()
 		if err != nil {
 			return err
 		}
@@ -169,6 +174,10 @@ resumes; a finished run replays to byte-identical outputs.`,
 		}
 		pricing := sess.Pricing
 		fmt.Fprintln(cmd.ErrOrStderr(), describePricing(pricing))
+		label := fmt.Sprintf("synthesize %s %s/%s", methodName, taskNames, o.split)
+		if part.Sharded() {
+			total, label = 0, label+" shard "+part.String() // its size is known at its end
+		}
 		// pass runs the method over the questions into outDir; the batch
 		// mode runs it first into a scratch directory to learn what the
 		// next batch must ask for.
@@ -181,7 +190,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 				completer = detached{completer}
 			}
 			display := progress.Start(stderr, progress.Options{
-				Label: fmt.Sprintf("synthesize %s %s/%s", methodName, taskNames, o.split),
+				Label: label,
 				Total: total,
 				Stats: sess.Progress,
 				Kept:  true,
@@ -205,6 +214,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 				TargetPrefix: prefix,
 				OutDir:       outDir,
 				InFlight:     inFlight,
+				Shard:        part,
 				Manifest: synth.Manifest{
 					Version:      Version,
 					Command:      commandLine(cmd, nil),
@@ -216,6 +226,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 					PromptHashes: methodHashes(set, methodName, cfg.Profile),
 				},
 				Usage:   meter.Usage,
+				Servers: sess.Client.Servers,
 				Pricing: &pricing,
 				OnWritten: func(_ method.Outcome, c synth.Counts) {
 					display.SetKept(int64(c.Kept))

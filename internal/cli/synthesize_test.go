@@ -170,6 +170,8 @@ func TestSynthesizeCommandErrors(t *testing.T) {
 		{"unknown method", append(base, "--out", t.TempDir(), "--method", "magic"), `unknown method "magic"`},
 		{"bad budget", append(base, "--out", t.TempDir(), "--budget", "cheap"), `config field budget: "cheap" is not "paper" or "adaptive"`},
 		{"bad stage cap", append(base, "--out", t.TempDir(), "--select-max-tokens", "0"), "config field select_max_tokens: 0 is not positive"},
+		{"shard out of range", append(base, "--out", t.TempDir(), "--shard", "4/4"), "--shard: shard \"4/4\": index 4 out of range [0, 4)"},
+		{"shard variable unset", append(base, "--out", t.TempDir(), "--shard", "REGENESIS_TEST_UNSET_INDEX/4"), "environment variable REGENESIS_TEST_UNSET_INDEX is not set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

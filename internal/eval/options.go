@@ -7,6 +7,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -84,6 +85,13 @@ type Options struct {
 	// Meta is copied into results.json as "config" (command, prompt
 	// hashes, program version: whatever the caller wants recorded).
 	Meta map[string]any
+	// Shard, when set, evaluates only the questions of that shard (by the
+	// hash of the task name and question id); Limit still counts the whole
+	// input's questions, so every shard sees the same input.
+	Shard shard.Spec
+	// Servers, when set, reports what each model server did, for
+	// results.json.
+	Servers func() []llm.ServerStats
 	// Pricing, when set, prices the run's tokens for results.json.
 	Pricing *cost.Pricing
 	// OnPrediction, when set, is called once per question, in output order,

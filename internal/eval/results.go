@@ -10,13 +10,26 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
+	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 )
 
 // File names written into Options.OutDir.
 const (
 	ResultsFile     = "results.json"
 	PredictionsFile = "predictions.jsonl"
+	// IndexFile has one IndexRecord per line of predictions.jsonl: the
+	// question's position in the whole input, which regenesis merge uses to
+	// put shards back in input order.
+	IndexFile = "eval-index.jsonl"
 )
+
+// IndexRecord is one line of eval-index.jsonl.
+type IndexRecord struct {
+	Index int    `json:"index"`
+	Task  string `json:"task"`
+	ID    string `json:"id"`
+}
 
 // TaskResult is the score of one task.
 type TaskResult struct {
@@ -76,6 +89,58 @@ type Results struct {
 	Money       *cost.Money    `json:"money,omitempty"`
 	WallSeconds float64        `json:"wall_seconds"`
 	Config      map[string]any `json:"config,omitempty"`
+	// Servers is what each model server did for this invocation (merged:
+	// the shards' sums per server), URLs without credentials.
+	Servers []llm.ServerStats `json:"servers,omitempty"`
+	// Shard is set on a shard's results (--shard I/N); merged or unsharded
+	// results have none.
+	Shard *shard.Info `json:"shard,omitempty"`
+}
+
+// Recount returns r with every count zeroed (tasks, groups, usage), its
+// settings kept, ready for Add; merging shards recounts their predictions.
+func (r *Results) Recount() *Results {
+	c := *r
+	c.Tasks = make(map[string]*TaskResult, len(r.Tasks))
+	for name, t := range r.Tasks {
+		c.Tasks[name] = &TaskResult{Group: t.Group, Split: t.Split, Mode: t.Mode}
+	}
+	c.Groups = map[string]*GroupResult{}
+	c.Usage = Usage{}
+	c.Shard = nil
+	return &c
+}
+
+// Add counts one prediction, as Run does; call Finish after the last one.
+// The prediction's task must be one of r's.
+func (r *Results) Add(p *Prediction) error {
+	if r.Tasks[p.Task] == nil {
+		return fmt.Errorf("eval: prediction of task %q, which the results do not have", p.Task)
+	}
+	r.add(p)
+	return nil
+}
+
+// Finish computes accuracies, intervals and group averages from the
+// counts, and prices the usage again when r has a price.
+func (r *Results) Finish() {
+	r.finish()
+	if r.Money != nil {
+		r.Money = r.Money.Pricing.MoneyFor(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.questions(), -1)
+	}
+}
+
+// WriteResults writes r to dir/results.json atomically.
+func WriteResults(dir string, r *Results) error {
+	f, err := resultsFile(dir, r)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	return nil
 }
 
 // newResults returns empty results for o, with every task present even if

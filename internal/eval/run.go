@@ -20,20 +20,23 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/regenesis-ai/regenesis/internal/fileio"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
 // job is one question on its way to a worker; seq is its output position.
 type job struct {
-	seq int
-	src *Source
-	ex  task.Example
+	seq   int
+	index int // position in the whole input
+	src   *Source
+	ex    task.Example
 }
 
 // scored is a finished question.
 type scored struct {
-	seq int
-	p   *Prediction
+	seq   int
+	index int
+	p     *Prediction
 }
 
 // Run evaluates every example of opts.Sources and writes results.json and
@@ -60,13 +63,24 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
 	defer f.Abort()
+	idxPath := filepath.Join(o.OutDir, IndexFile)
+	fi, err := fileio.Create(idxPath)
+	if err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
+	defer fi.Abort()
 
 	res := newResults(&o)
 	enc := json.NewEncoder(f)
 	enc.SetEscapeHTML(false)
-	emit := func(p *Prediction) error {
+	idxEnc := json.NewEncoder(fi)
+	idxEnc.SetEscapeHTML(false)
+	emit := func(index int, p *Prediction) error {
 		if err := enc.Encode(p); err != nil {
 			return fmt.Errorf("eval: write %s: %w", predPath, err)
+		}
+		if err := idxEnc.Encode(IndexRecord{Index: index, Task: p.Task, ID: p.QuestionID}); err != nil {
+			return fmt.Errorf("eval: write %s: %w", idxPath, err)
 		}
 		res.add(p)
 		if o.OnPrediction != nil {
@@ -74,8 +88,15 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		}
 		return nil
 	}
-	if err := o.pipeline(ctx, emit); err != nil {
+	inputs, err := o.pipeline(ctx, emit)
+	if err != nil {
 		return nil, err
+	}
+	if o.Shard.Sharded() {
+		res.Shard = &shard.Info{Index: o.Shard.Index, Count: o.Shard.Count, InputQuestions: inputs}
+	}
+	if o.Servers != nil {
+		res.Servers = o.Servers()
 	}
 	res.finish()
 	res.WallSeconds = time.Since(start).Seconds()
@@ -93,6 +114,9 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	if err := f.Commit(); err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
+	if err := fi.Commit(); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
 	if err := rf.Commit(); err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
 	}
@@ -102,13 +126,16 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 // pipeline streams the examples of every source through o.Concurrency
 // workers and calls emit once per question, in input order, from one
 // goroutine. At most a window of questions is between the reader and emit,
-// so memory does not grow with the number of questions.
-func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) error {
+// so memory does not grow with the number of questions. Questions of other
+// shards are read and skipped. It returns the number of questions of the
+// whole input (every shard's).
+func (o *Options) pipeline(ctx context.Context, emit func(int, *Prediction) error) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	window := make(chan struct{}, 4*o.Concurrency)
 	jobs := make(chan job)
 	done := make(chan scored, o.Concurrency)
 
+	inputs := 0
 	g.Go(func() error {
 		defer close(jobs)
 		seq := 0
@@ -123,6 +150,11 @@ func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) er
 				if err != nil {
 					return fmt.Errorf("eval: task %s: %w", src.Name, err)
 				}
+				index := inputs
+				inputs++
+				if !o.Shard.Owns(src.Name, ex.ID) {
+					continue
+				}
 				if err := gctx.Err(); err != nil {
 					return err
 				}
@@ -132,7 +164,7 @@ func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) er
 					return gctx.Err()
 				}
 				select {
-				case jobs <- job{seq: seq, src: src, ex: ex}:
+				case jobs <- job{seq: seq, index: index, src: src, ex: ex}:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
@@ -153,7 +185,7 @@ func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) er
 					return fmt.Errorf("eval: %w", err)
 				}
 				select {
-				case done <- scored{seq: j.seq, p: p}:
+				case done <- scored{seq: j.seq, index: j.index, p: p}:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
@@ -167,15 +199,15 @@ func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) er
 	}()
 
 	g.Go(func() error {
-		pending := make(map[int]*Prediction, cap(window))
+		pending := make(map[int]scored, cap(window))
 		next := 0
 		for s := range done {
-			pending[s.seq] = s.p
+			pending[s.seq] = s
 			for p, ok := pending[next]; ok; p, ok = pending[next] {
 				delete(pending, next)
 				next++
 				<-window
-				if err := emit(p); err != nil {
+				if err := emit(p.index, p.p); err != nil {
 					return err
 				}
 			}
@@ -183,7 +215,7 @@ func (o *Options) pipeline(ctx context.Context, emit func(*Prediction) error) er
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		return 0, err
 	}
-	return ctx.Err()
+	return inputs, ctx.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,8 +19,13 @@ import (
 // per endpoint, retries transient failures with backoff, and counts its work.
 // A Client is safe for concurrent use.
 type Client struct {
-	opts      Options
+	opts Options
+	// endpoints is the current fleet, replaced (never changed in place)
+	// under epMu by SetServers; retired keeps the servers that left, for
+	// Servers.
+	epMu      sync.RWMutex
 	endpoints []*endpoint
+	retired   []*endpoint
 	http      *http.Client
 	log       *slog.Logger
 	key       secret
@@ -67,8 +73,9 @@ func NewClient(opts Options) (*Client, error) {
 
 // String describes the client by its endpoints, never its key.
 func (c *Client) String() string {
-	names := make([]string, len(c.endpoints))
-	for i, ep := range c.endpoints {
+	eps := c.fleet()
+	names := make([]string, len(eps))
+	for i, ep := range eps {
 		names[i] = ep.name
 	}
 	return fmt.Sprintf("llm.Client%v", names)
@@ -174,7 +181,7 @@ func validate(req Request) error {
 
 // anyEndpointTakesN reports whether some endpoint may honour n > 1.
 func (c *Client) anyEndpointTakesN() bool {
-	for _, ep := range c.endpoints {
+	for _, ep := range c.fleet() {
 		if !ep.dropped.Load() && ep.n.Load() != nUnsupported {
 			return true
 		}
@@ -187,6 +194,7 @@ func (c *Client) anyEndpointTakesN() bool {
 // rejects it, which is then remembered for that endpoint. first is the
 // index of the first sample within req, for req.Persist.
 func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64, first int) ([]Choice, Usage, error) {
+	free := 0 // attempts that failed on a server that left the fleet meanwhile
 	for attempt := 0; ; attempt++ {
 		if g := c.gaveUp.Load(); g != nil {
 			return nil, Usage{}, g
@@ -208,14 +216,22 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64, fi
 			}
 			return nil, Usage{}, fmt.Errorf("llm: %w (last attempt: %w)", err, res.err)
 		}
+		if ep.removed.Load() {
+			// The server left the fleet (SetServers) while the attempt
+			// ran: the work moves to the others, using up no retry.
+			free++
+			c.log.LogAttrs(ctx, slog.LevelDebug, "llm: moving a request off a server that left",
+				slog.String("endpoint", ep.name), slog.String("error", res.err.Error()))
+			continue
+		}
 		if !res.retryable {
 			return nil, Usage{}, res.err
 		}
 		if g := c.checkGiveUp(time.Now()); g != nil {
 			return nil, Usage{}, g
 		}
-		if attempt >= c.opts.MaxRetries {
-			return nil, Usage{}, fmt.Errorf("llm: giving up after %d attempts: %w", attempt+1, res.err)
+		if attempt-free >= c.opts.MaxRetries {
+			return nil, Usage{}, fmt.Errorf("llm: giving up after %d attempts: %w", attempt+1-free, res.err)
 		}
 		// The backoff grows with the attempts only while the server is
 		// down; a fault among successes (the server answers everyone else)
@@ -223,7 +239,7 @@ func (c *Client) sample(ctx context.Context, req Request, n int, seed *int64, fi
 		// BackoffBase, so that no request sits out seconds for nothing.
 		delay := backoff(0, c.opts.BackoffBase/10, c.opts.BackoffBase/10)
 		if ep.down.Load() {
-			delay = backoff(attempt, c.opts.BackoffBase, c.opts.BackoffMax)
+			delay = backoff(attempt-free, c.opts.BackoffBase, c.opts.BackoffMax)
 		}
 		if res.retryAfter > 0 {
 			delay = res.retryAfter
@@ -253,14 +269,18 @@ func (c *Client) attemptOn(ctx context.Context, ep *endpoint, req Request, n int
 		return result{err: err}
 	}
 	defer ep.release()
+	if ep.removed.Load() {
+		// It left the fleet while this request waited for it.
+		return result{err: fmt.Errorf("llm: %s left the fleet", ep.name)}
+	}
 	sendN := n
 	if ep.n.Load() == nUnsupported {
 		sendN = 1
 	}
-	res := c.do(ctx, ep, req, sendN, seed)
+	res := ep.count(c.do(ctx, ep, req, sendN, seed))
 	var apiErr *APIError
 	if sendN > 1 && errors.As(res.err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
-		res = c.do(ctx, ep, req, 1, seed)
+		res = ep.count(c.do(ctx, ep, req, 1, seed))
 		if res.err == nil {
 			c.markN(ep, nUnsupported, "rejects n > 1: "+apiErr.Message)
 		}
@@ -341,7 +361,7 @@ func (c *Client) UsableServers() int { return c.usable() }
 // without a probe).
 func (c *Client) usable() int {
 	n := 0
-	for _, ep := range c.endpoints {
+	for _, ep := range c.fleet() {
 		if !ep.dropped.Load() {
 			n++
 		}
@@ -360,9 +380,10 @@ func (c *Client) pick(ctx context.Context) (*endpoint, error) {
 		}
 		now := time.Now()
 		var best, wake *endpoint
-		start := int(c.next.Add(1) % uint64(len(c.endpoints)))
-		for i := range c.endpoints {
-			ep := c.endpoints[(start+i)%len(c.endpoints)]
+		eps := c.fleet()
+		start := int(c.next.Add(1) % uint64(max(len(eps), 1)))
+		for i := range eps {
+			ep := eps[(start+i)%len(eps)]
 			if ep.dropped.Load() {
 				continue
 			}

@@ -36,6 +36,12 @@ type endpoint struct {
 	down         atomic.Bool  // resting after a streak; reported once per streak
 	rests        atomic.Int32 // rests in the current streak, for the one-server backoff
 	dropped      atomic.Bool  // failed the probe: takes no work
+	removed      atomic.Bool  // left the fleet (SetServers): takes no work
+
+	// What it served: attempts sent, those answered and failed, and the
+	// tokens of the answers.
+	attempts, answered, failedN atomic.Int64
+	promptTokens, completion    atomic.Int64
 
 	mu      sync.Mutex
 	lastErr error // the last failed attempt's error, for the give-up message
@@ -87,6 +93,22 @@ func redactURLString(s string) string {
 		}
 	}
 	return s
+}
+
+// count adds an attempt's outcome to the endpoint's tallies.
+func (e *endpoint) count(res result) result {
+	if res.err != nil && res.kind == "" {
+		return res // never sent, or cancelled by the caller
+	}
+	e.attempts.Add(1)
+	if res.err != nil {
+		e.failedN.Add(1)
+		return res
+	}
+	e.answered.Add(1)
+	e.promptTokens.Add(res.usage.PromptTokens)
+	e.completion.Add(res.usage.CompletionTokens)
+	return res
 }
 
 // resting reports whether the endpoint rests at now.

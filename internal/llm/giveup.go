@@ -45,7 +45,7 @@ func (c *Client) giveUpAt() (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var latest int64
-	for _, ep := range c.endpoints {
+	for _, ep := range c.fleet() {
 		if ep.dropped.Load() {
 			continue
 		}
@@ -72,7 +72,7 @@ func (c *Client) checkGiveUp(now time.Time) *GaveUpError {
 		return nil
 	}
 	g := &GaveUpError{After: c.opts.GiveUpAfter}
-	for _, ep := range c.endpoints {
+	for _, ep := range c.fleet() {
 		if ep.dropped.Load() {
 			continue
 		}

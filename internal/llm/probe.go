@@ -53,9 +53,10 @@ func (e *ProbeError) Error() string {
 // cause. Call it before the first Complete; its requests are not counted
 // in Stats.
 func (c *Client) Probe(ctx context.Context, model string) ([]ProbeResult, error) {
-	results := make([]ProbeResult, len(c.endpoints))
+	eps := c.fleet()
+	results := make([]ProbeResult, len(eps))
 	var wg sync.WaitGroup
-	for i, ep := range c.endpoints {
+	for i, ep := range eps {
 		wg.Go(func() {
 			results[i] = ProbeResult{Endpoint: ep.name, Err: c.probe(ctx, ep, model)}
 		})
@@ -75,7 +76,7 @@ func (c *Client) Probe(ctx context.Context, model string) ([]ProbeResult, error)
 	}
 	for i, r := range results {
 		if r.Err != nil {
-			c.endpoints[i].dropped.Store(true)
+			eps[i].dropped.Store(true)
 			c.log.Warn("llm: server failed the probe; not using it",
 				slog.String("endpoint", r.Endpoint), slog.String("cause", r.Err.Error()))
 		}

@@ -37,6 +37,9 @@ type Config struct {
 	Serve      Serve      `yaml:"serve"`
 	Eval       Eval       `yaml:"eval"`
 	Report     Report     `yaml:"report"`
+	// Shards, when Count > 1, runs the synthesize and eval steps as shards
+	// launched by a command template, merged when all are complete.
+	Shards Shards `yaml:"shards"`
 }
 
 // Server is an OpenAI-compatible endpoint. The API key is read by each
@@ -163,6 +166,9 @@ func (c *Config) check(path string, src []byte) error {
 	}
 	if !slices.Contains(train.Engines(), c.Train.Engine) {
 		return fmt.Errorf("%s: train.engine: unknown engine %q (known: %s)", at("train.engine"), c.Train.Engine, strings.Join(train.Engines(), ", "))
+	}
+	if err := c.Shards.check(at); err != nil {
+		return err
 	}
 	if c.Rounds < 0 {
 		return fmt.Errorf("%s: rounds must not be negative, got %d", at("rounds"), c.Rounds)

@@ -26,7 +26,7 @@ func TestLoadFullExample(t *testing.T) {
 		Eval:       Eval{Tasks: []string{"gsm8k", "math500", "arc_challenge"}, Args: []string{"--mode", "greedy"}},
 		Report:     Report{Args: []string{}},
 	}
-	if diff := cmp.Diff(want, c, cmp.AllowUnexported(Serve{})); diff != "" {
+	if diff := cmp.Diff(want, c, cmp.AllowUnexported(Serve{}, Shards{})); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -34,7 +34,7 @@ func TestDocsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Serve{})); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Serve{}, Shards{})); diff != "" {
 		t.Errorf("docs example differs from testdata/run.yaml (-want +got):\n%s", diff)
 	}
 }

@@ -41,8 +41,13 @@ func TestDryRunConfigs(t *testing.T) {
 				t.Errorf("a dry run created %s (%v)", cfg.Dir, err)
 			}
 			got := strings.ReplaceAll(log.String(), cfg.Dir, "$RUN")
-			for _, step := range []string{"eval-base: would run: regenesis eval", "round-1/synthesize: would run: regenesis synthesize",
-				"round-1/train: would run: regenesis train", "round-1/eval: would run: regenesis eval", "round-1/report: would run: regenesis report"} {
+			steps := []string{"eval-base: would run: regenesis eval", "round-1/synthesize: would run: regenesis synthesize",
+				"round-1/train: would run: regenesis train", "round-1/eval: would run: regenesis eval", "round-1/report: would run: regenesis report"}
+			if cfg.Shards.Count > 1 { // sharded steps launch their shards, then merge
+				steps[0], steps[1], steps[3] = "eval-base: would launch shard 0/", "round-1/synthesize: would launch shard 0/", "round-1/eval: would launch shard 0/"
+				steps = append(steps, "then run: regenesis merge ")
+			}
+			for _, step := range steps {
 				if !strings.Contains(got, step) {
 					t.Errorf("plan lacks %q", step)
 				}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ type Options struct {
 	// directory or state file is created. Steps the state file marks as
 	// finished are shown as done.
 	DryRun bool
+	// Executable is the regenesis binary sharded steps launch ({binary});
+	// default "regenesis". The config's shards.binary overrides it.
+	Executable string
 }
 
 // Run runs the loop of cfg, skipping the steps the state file marks as
@@ -55,7 +59,11 @@ func Run(ctx context.Context, cfg *Config, o Options) error {
 	if o.Rounds > 0 {
 		rounds = o.Rounds
 	}
-	r := &runner{cfg: cfg, dir: dir, st: st, invoke: o.Invoke, log: log, dry: o.DryRun}
+	exe := o.Executable
+	if exe == "" {
+		exe = "regenesis"
+	}
+	r := &runner{cfg: cfg, dir: dir, st: st, invoke: o.Invoke, log: log, dry: o.DryRun, executable: exe}
 	if r.dry {
 		r.printSettings(rounds)
 	}
@@ -72,6 +80,8 @@ type runner struct {
 	dirty bool
 	// dry prints the steps instead of running them (Options.DryRun).
 	dry bool
+	// executable is the regenesis binary shards launch.
+	executable string
 }
 
 func (r *runner) run(ctx context.Context, rounds int) error {
@@ -85,7 +95,9 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 		}
 	}
 	baseEval := filepath.Join(r.dir, "eval", "base")
-	if err := r.step(ctx, "eval-base", evalArgs(r.cfg, r.cfg.Server.BaseURL, r.cfg.Synthesize.Model, baseEval), nil); err != nil {
+	if err := r.shardedStep(ctx, "eval-base", baseEval, func(out string) []string {
+		return evalArgs(r.cfg, r.cfg.Server.BaseURL, r.cfg.Synthesize.Model, out)
+	}); err != nil {
 		return err
 	}
 	evalDirs = append(evalDirs, baseEval)
@@ -96,8 +108,8 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 		modelDir := filepath.Join(rd, "model")
 		id := func(s string) string { return fmt.Sprintf("round-%d/%s", round, s) }
 
-		err := r.servedStep(ctx, id("synthesize"), generator, round, "generator", func(baseURL, model string) []string {
-			return synthArgs(r.cfg, baseURL, model, synthDir)
+		err := r.servedStep(ctx, id("synthesize"), generator, round, "generator", synthDir, func(baseURL, model, out string) []string {
+			return synthArgs(r.cfg, baseURL, model, out)
 		})
 		if err != nil {
 			return err
@@ -133,8 +145,8 @@ func (r *runner) run(ctx context.Context, rounds int) error {
 
 		evalDir := filepath.Join(rd, "eval")
 		tg := generatorOf{model: trained, trained: true, round: round}
-		err = r.servedStep(ctx, id("eval"), tg, round, "trained model", func(baseURL, model string) []string {
-			return evalArgs(r.cfg, baseURL, model, evalDir)
+		err = r.servedStep(ctx, id("eval"), tg, round, "trained model", evalDir, func(baseURL, model, out string) []string {
+			return evalArgs(r.cfg, baseURL, model, out)
 		})
 		if err != nil {
 			return err
@@ -165,24 +177,28 @@ type generatorOf struct {
 	round int
 }
 
-// servedStep runs step id, whose arguments args builds from the base URL
-// and name under which g is served, starting and stopping the trained
-// model's server around it when needed. A finished step starts nothing.
-func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round int, what string, args func(baseURL, model string) []string) error {
+// servedStep runs step id into out (sharded when the config says so),
+// whose arguments args builds from the base URL and name under which g is
+// served, starting and stopping the trained model's server around it when
+// needed. A finished step starts nothing.
+func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round int, what, out string, args func(baseURL, model, out string) []string) error {
+	run := func(baseURL, model string) error {
+		return r.shardedStep(ctx, id, out, func(o string) []string { return args(baseURL, model, o) })
+	}
 	if !g.trained {
-		return r.step(ctx, id, args(g.baseURL, g.model), nil)
+		return run(g.baseURL, g.model)
 	}
 	s := r.cfg.Serve
 	name := expand(s.Model, g.model, g.model, g.round)
-	if _, ok := r.st.done(id, args(s.BaseURL, name)); ok && !r.dirty {
-		return r.step(ctx, id, args(s.BaseURL, name), nil)
+	if _, ok := r.st.done(id, r.recordedArgs(args(s.BaseURL, name, out))); ok && !r.dirty {
+		return run(s.BaseURL, name)
 	}
 	if r.dry {
 		if s.Command != "" {
 			fmt.Fprintf(r.log, "%s: would start the model server for the %s (sh -c): %s\n", id, what, serveCommand(s, g.model, name, g.round))
 		}
 		fmt.Fprintf(r.log, "%s: would wait up to %s for %s/models to list %s\n", id, s.readyTimeout, s.BaseURL, name)
-		return r.step(ctx, id, args(s.BaseURL, name), nil)
+		return run(s.BaseURL, name)
 	}
 	fmt.Fprintf(r.log, "serving the %s %s\n", what, g.model)
 	logPath := filepath.Join(r.dir, fmt.Sprintf("round-%d", round), "serve-"+strings.ReplaceAll(what, " ", "-")+".log")
@@ -193,7 +209,7 @@ func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round
 	if err != nil {
 		return fmt.Errorf("step %s: serving the %s: %w", id, what, err)
 	}
-	serr := r.step(ctx, id, args(sv.baseURL, sv.name), nil)
+	serr := run(sv.baseURL, sv.name)
 	if err := sv.stop(); err != nil && serr == nil {
 		return err
 	}
@@ -204,12 +220,7 @@ func (r *runner) servedStep(ctx context.Context, id string, g generatorOf, round
 // same args before. record, when set, returns the model the step made.
 // extra is appended when the step runs but is not part of what is compared.
 func (r *runner) step(ctx context.Context, id string, args []string, record func() (string, error), extra ...string) error {
-	// The state file records the arguments without credentials (a server
-	// URL's user:password@, key query parameters), and compares them so.
-	recorded := make([]string, len(args))
-	for i, a := range args {
-		recorded[i] = secret.Shapes(a)
-	}
+	recorded := r.recordedArgs(args)
 	if rec, ok := r.st.done(id, recorded); ok && !r.dirty {
 		fmt.Fprintf(r.log, "%s: done (%s)\n", id, rec.Finished.Format(time.RFC3339))
 		return nil
@@ -236,6 +247,20 @@ func (r *runner) step(ctx context.Context, id string, args []string, record func
 	return r.st.save(r.dir)
 }
 
+// recordedArgs is how the state file records a step's arguments: without
+// credentials (a server URL's user:password@, key query parameters), and,
+// for a sharded step, with the number of shards.
+func (r *runner) recordedArgs(args []string) []string {
+	recorded := make([]string, 0, len(args)+1)
+	for _, a := range args {
+		recorded = append(recorded, secret.Shapes(a))
+	}
+	if n := r.cfg.Shards.Count; n > 1 {
+		recorded = append(recorded, "--shards="+strconv.Itoa(n))
+	}
+	return recorded
+}
+
 // printSettings writes the resolved settings of a dry run.
 func (r *runner) printSettings(rounds int) {
 	c := r.cfg
@@ -257,6 +282,9 @@ func (r *runner) printSettings(rounds int) {
 	}
 	fmt.Fprintf(w, "  trained model:  requested as %s at %s, %s; ready timeout %s\n", c.Serve.Model, c.Serve.BaseURL, serve, c.Serve.readyTimeout)
 	fmt.Fprintf(w, "  eval:           tasks %s, split %s\n", strings.Join(c.Eval.Tasks, ","), orDefaultText(c.Eval.Split, "each task's test split"))
+	if c.Shards.Count > 1 {
+		fmt.Fprintf(w, "  shards:         synthesize and eval as %d shards, each launched by: %s\n", c.Shards.Count, c.Shards.Launch)
+	}
 	fmt.Fprintf(w, "  API key:        read by each step from OPENAI_API_KEY (never in the file)\n")
 }
 

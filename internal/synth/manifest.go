@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 )
 
 // Manifest describes a synthesis run. Everything but Run is a function of
@@ -34,6 +36,9 @@ type Manifest struct {
 	GuidelineYield map[string]*Yield `json:"guideline_yield"`
 	// QuestionsWithoutPath lists, in input order, the questions with no kept path.
 	QuestionsWithoutPath []string `json:"questions_without_path"`
+	// Shard is set on a shard's manifest (--shard I/N); a merged or
+	// unsharded run has none.
+	Shard *shard.Info `json:"shard,omitempty"`
 	// Run holds what changes from run to run: timing and usage.
 	Run RunInfo `json:"run"`
 }
@@ -62,6 +67,9 @@ type Counts struct {
 type RunInfo struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	Usage       Usage   `json:"usage"`
+	// Servers is what each model server did for this invocation (merged:
+	// the shards' sums per server), URLs without credentials.
+	Servers []llm.ServerStats `json:"servers,omitempty"`
 }
 
 // Cost is a run's cost: totals over its questions and the same divided by
@@ -131,6 +139,26 @@ type Yield struct {
 	Attempted int `json:"attempted"`
 	Correct   int `json:"correct"`
 	Kept      int `json:"kept"`
+}
+
+// Begin readies m to count a run of method: it zeroes the counts, cost,
+// diversity, yields and questions without path, keeping the static part.
+func (m *Manifest) Begin(method string) {
+	m.Method = method
+	m.Counts = Counts{Calls: map[string]int{}, Verdicts: map[string]int{}, Dropped: map[string]int{}}
+	m.Cost = Cost{}
+	m.Diversity = Diversity{}
+	m.QuestionsWithoutPath = []string{}
+	m.GuidelineYield = map[string]*Yield{}
+}
+
+// Record counts one question's outcome, as Run does in input order (the
+// mean similarity is a running mean: the order matters to the last bit).
+func (m *Manifest) Record(o method.Outcome) {
+	m.add(o)
+	if len(o.Kept()) == 0 {
+		m.QuestionsWithoutPath = append(m.QuestionsWithoutPath, o.Example.ID)
+	}
 }
 
 // add adds one question's outcome to the cost, diversity and yield.

@@ -4,6 +4,7 @@
 package synth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +14,10 @@ import (
 	"time"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
+	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -23,7 +26,11 @@ const (
 	SFTFile        = "sft.jsonl"
 	CandidatesFile = "candidates.jsonl"
 	ManifestFile   = "manifest.json"
-	partialSuffix  = ".partial"
+	// IndexFile has one IndexRecord per question, in output order: where
+	// the question stood in the input and what it wrote, which is what
+	// regenesis merge needs to put shards back in input order.
+	IndexFile     = "synth-index.jsonl"
+	partialSuffix = ".partial"
 )
 
 // DefaultInFlight is the number of questions in flight when Options.InFlight
@@ -59,6 +66,13 @@ type Options struct {
 	Manifest Manifest
 	// Usage, when set, reports the token usage for the manifest.
 	Usage func() Usage
+	// Servers, when set, reports what each model server did, for the
+	// manifest's run info.
+	Servers func() []llm.ServerStats
+	// Shard, when set, synthesizes only the questions of that shard (by the
+	// hash of each example's task, or Manifest.Task, and the question id);
+	// the manifest records it and the whole input's size.
+	Shard shard.Spec
 	// Pricing, when set, prices the run's tokens: the manifest's cost
 	// then has a money section (package cost).
 	Pricing *cost.Pricing
@@ -79,9 +93,10 @@ func InFlightFor(concurrency, perQuestion int) int {
 }
 
 type result struct {
-	seq int
-	out method.Outcome
-	err error
+	seq   int
+	index int // position in the whole input
+	out   method.Outcome
+	err   error
 }
 
 // Run synthesizes every example and writes the outputs. Files are written
@@ -116,15 +131,13 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	defer cancel()
 	results := make(chan result, opt.Window)
 	window := make(chan struct{}, opt.Window)
-	go produce(ctx, opt, window, results)
+	var inputs int // set by produce before it closes results
+	go produce(ctx, opt, window, results, &inputs)
 
 	m := opt.Manifest
-	m.Method = opt.Method.Name()
-	m.Counts = Counts{Calls: map[string]int{}, Verdicts: map[string]int{}, Dropped: map[string]int{}}
-	m.QuestionsWithoutPath = []string{}
-	m.GuidelineYield = map[string]*Yield{}
+	m.Begin(opt.Method.Name())
 	var firstErr error
-	pending := make(map[int]method.Outcome)
+	pending := make(map[int]result)
 	next := 0
 	for r := range results {
 		if firstErr != nil {
@@ -135,23 +148,21 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 			cancel()
 			continue
 		}
-		pending[r.seq] = r.out
+		pending[r.seq] = r
 		for {
-			o, ok := pending[next]
+			p, ok := pending[next]
 			if !ok {
 				break
 			}
 			delete(pending, next)
 			next++
-			if err := w.write(o); err != nil {
+			o := p.out
+			if err := w.write(o, p.index); err != nil {
 				firstErr = err
 				cancel()
 				break
 			}
-			m.add(o)
-			if len(o.Kept()) == 0 {
-				m.QuestionsWithoutPath = append(m.QuestionsWithoutPath, o.Example.ID)
-			}
+			m.Record(o)
 			<-window
 			if opt.OnWritten != nil {
 				opt.OnWritten(o, m.Counts)
@@ -164,9 +175,15 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	if err := w.commit(); err != nil {
 		return nil, err
 	}
+	if opt.Shard.Sharded() {
+		m.Shard = &shard.Info{Index: opt.Shard.Index, Count: opt.Shard.Count, InputQuestions: inputs}
+	}
 	m.Run.WallSeconds = time.Since(start).Seconds()
 	if opt.Usage != nil {
 		m.Run.Usage = opt.Usage()
+	}
+	if opt.Servers != nil {
+		m.Run.Servers = opt.Servers()
 	}
 	if opt.Pricing != nil {
 		m.Cost.Money = opt.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
@@ -179,19 +196,26 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 
 // produce reads the examples and starts one worker per example, holding a
 // window slot (released by the writer) and an in-flight slot (released when
-// the worker finishes). It closes results when every worker is done.
-func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result) {
+// the worker finishes). Examples of other shards are skipped. It sets
+// *inputs to the number of examples read, then closes results when every
+// worker is done.
+func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result, inputs *int) {
 	inFlight := make(chan struct{}, opt.InFlight)
 	var workers sync.WaitGroup
 	defer func() {
 		workers.Wait()
 		close(results)
 	}()
-	seq := 0
+	seq, index := 0, 0
+	defer func() { *inputs = index }()
 	for ex, err := range opt.Examples {
 		if err != nil {
-			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", seq+1, err)}
+			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", index+1, err)}
 			return
+		}
+		index++
+		if !opt.Shard.Owns(cmp.Or(ex.Task, opt.Manifest.Task), ex.ID) {
+			continue
 		}
 		select {
 		case window <- struct{}{}:
@@ -205,14 +229,14 @@ func produce(ctx context.Context, opt Options, window chan struct{}, results cha
 			results <- result{seq: seq, err: ctx.Err()}
 			return
 		}
-		n := seq
+		n, at := seq, index-1
 		workers.Go(func() {
 			out, err := opt.Method.Synthesize(ctx, ex)
 			<-inFlight
 			if err != nil {
 				err = fmt.Errorf("synth: question %s: %w", ex.ID, err)
 			}
-			results <- result{seq: n, out: out, err: err}
+			results <- result{seq: n, index: at, out: out, err: err}
 		})
 		seq++
 	}

@@ -23,6 +23,21 @@ type SFTRecord struct {
 	Hinted       bool          `json:"hinted"`
 }
 
+// IndexRecord is one line of synth-index.jsonl: a question's position in
+// the whole input (every shard's), its id, how many lines it wrote to
+// candidates.jsonl and sft.jsonl, and what the manifest counts of it beyond
+// its candidates.
+type IndexRecord struct {
+	Index        int            `json:"index"`
+	Task         string         `json:"task"`
+	ID           string         `json:"id"`
+	Candidates   int            `json:"candidates"`
+	SFT          int            `json:"sft"`
+	Calls        map[string]int `json:"calls"`
+	Usage        method.Usage   `json:"usage"`
+	StoppedEarly bool           `json:"stopped_early,omitempty"`
+}
+
 // createOut starts one output, written as NAME.partial and renamed on
 // commit; an unfinished run leaves the partial file for inspection.
 func createOut(dir, name string) (*fileio.File, error) {
@@ -33,15 +48,15 @@ func createOut(dir, name string) (*fileio.File, error) {
 	return f, nil
 }
 
-// writer writes sft.jsonl and candidates.jsonl.
+// writer writes sft.jsonl, candidates.jsonl and synth-index.jsonl.
 type writer struct {
-	prompts   *prompts.Set
-	userTmpl  string // "" = UserTemplate
-	prefix    string // before each training target
-	sft, cand *fileio.File
-	line      bytes.Buffer
-	enc       *json.Encoder
-	done      bool
+	prompts          *prompts.Set
+	userTmpl         string // "" = UserTemplate
+	prefix           string // before each training target
+	sft, cand, index *fileio.File
+	line             bytes.Buffer
+	enc              *json.Encoder
+	done             bool
 }
 
 func newWriter(dir string, p *prompts.Set) (*writer, error) {
@@ -54,15 +69,23 @@ func newWriter(dir string, p *prompts.Set) (*writer, error) {
 		sft.Abort()
 		return nil, err
 	}
-	w := &writer{prompts: p, sft: sft, cand: cand}
+	index, err := createOut(dir, IndexFile)
+	if err != nil {
+		sft.Abort()
+		cand.Abort()
+		return nil, err
+	}
+	w := &writer{prompts: p, sft: sft, cand: cand, index: index}
 	w.enc = json.NewEncoder(&w.line)
 	w.enc.SetEscapeHTML(false)
 	return w, nil
 }
 
-// write appends one question's kept paths and candidates.
-func (w *writer) write(o method.Outcome) error {
+// write appends one question's kept paths, candidates and index record
+// (index: its position in the whole input).
+func (w *writer) write(o method.Outcome, index int) error {
 	var user string
+	sft := 0
 	for _, c := range o.Candidates {
 		if !c.Kept {
 			continue
@@ -89,13 +112,21 @@ func (w *writer) write(o method.Outcome) error {
 		if err := w.encode(w.sft, rec); err != nil {
 			return err
 		}
+		sft++
 	}
 	for _, c := range o.Candidates {
 		if err := w.encode(w.cand, c); err != nil {
 			return err
 		}
 	}
-	return nil
+	calls := o.Calls
+	if calls == nil {
+		calls = map[string]int{}
+	}
+	return w.encode(w.index, IndexRecord{
+		Index: index, Task: o.Example.Task, ID: o.Example.ID, Candidates: len(o.Candidates), SFT: sft,
+		Calls: calls, Usage: o.Usage, StoppedEarly: o.StoppedEarly,
+	})
 }
 
 func (w *writer) encode(o *fileio.File, v any) error {
@@ -112,7 +143,7 @@ func (w *writer) encode(o *fileio.File, v any) error {
 // commit flushes both files and renames them into place.
 func (w *writer) commit() error {
 	w.done = true
-	return errors.Join(w.sft.Commit(), w.cand.Commit())
+	return errors.Join(w.sft.Commit(), w.cand.Commit(), w.index.Commit())
 }
 
 // abort flushes and closes the partial files of an unfinished run, so that
@@ -123,6 +154,7 @@ func (w *writer) abort() {
 	}
 	w.sft.Abort()
 	w.cand.Abort()
+	w.index.Abort()
 }
 
 func writeJSONFile(dir, name string, v any) error {
@@ -131,3 +163,7 @@ func writeJSONFile(dir, name string, v any) error {
 	}
 	return nil
 }
+
+// WriteManifest writes m to dir/manifest.json as Run does (regenesis merge
+// writes the merged manifest with it).
+func WriteManifest(dir string, m *Manifest) error { return writeJSONFile(dir, ManifestFile, m) }
