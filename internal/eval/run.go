@@ -123,6 +123,20 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	return res, nil
 }
 
+// windowSamples bounds the samples of the questions held between the
+// reader and emit: a question that waits out retries (a 429's Retry-After,
+// a dropped connection) holds back the output of every question after it,
+// and a window of only a few times the questions in flight then leaves the
+// workers idle. Predictions are small (a few KB a sample), so the window
+// holds up to this many samples: about 8,192 greedy questions, 204 at maj@40.
+const windowSamples = 8192
+
+// window is how many questions may be between the reader and emit: at
+// least 4 per worker, more when their samples fit in windowSamples.
+func (o *Options) window() int {
+	return max(4*o.Concurrency, windowSamples/max(1, o.Samples))
+}
+
 // pipeline streams the examples of every source through o.Concurrency
 // workers and calls emit once per question, in input order, from one
 // goroutine. At most a window of questions is between the reader and emit,
@@ -131,7 +145,7 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 // whole input (every shard's).
 func (o *Options) pipeline(ctx context.Context, emit func(int, *Prediction) error) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	window := make(chan struct{}, 4*o.Concurrency)
+	window := make(chan struct{}, o.window())
 	jobs := make(chan job)
 	done := make(chan scored, o.Concurrency)
 

@@ -380,7 +380,7 @@ func (m *blockingModel) Complete(ctx context.Context, req llm.Request) (*llm.Res
 // question is stuck, the run reads only a bounded window of questions
 // ahead, however many the task has.
 func TestRunReadsAheadBoundedly(t *testing.T) {
-	const total, workers = 10000, 4
+	const total, workers = 40000, 4
 	var pulled atomic.Int64
 	src := Source{Name: "t", Examples: func(yield func(task.Example, error) bool) {
 		for i := range total {
@@ -403,7 +403,12 @@ func TestRunReadsAheadBoundedly(t *testing.T) {
 		last = n
 		time.Sleep(20 * time.Millisecond)
 	}
-	if limit := int64(4*workers + 2); last > limit {
+	// The window is sized in samples (windowSamples), far below the task.
+	window := (&Options{Concurrency: workers}).window()
+	if window >= total/2 {
+		t.Fatalf("window %d is not bounded well below the task's %d questions", window, total)
+	}
+	if limit := int64(window + 2); last > limit {
 		t.Errorf("read %d questions ahead of a stuck first one, want at most %d", last, limit)
 	}
 	close(model.release)
