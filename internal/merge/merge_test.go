@@ -66,7 +66,7 @@ func runSynth(t *testing.T, dir string, s shard.Spec, seed int64) {
 	cfg.Seed = seed
 	_, err = synth.Run(t.Context(), synth.Options{
 		Method: fakeMethod{}, Examples: examples(40), Prompts: set, OutDir: dir, Shard: s,
-		Pricing: &cost.Pricing{Model: "m", Basis: cost.BasisFlags, Price: cost.Price{Input: 0.3, Output: 1.1}},
+		Pricing:  &cost.Pricing{Model: "m", Basis: cost.BasisFlags, Price: cost.Price{Input: 0.3, Output: 1.1}},
 		Manifest: synth.Manifest{Version: "test", Command: []string{"regenesis", "synthesize", "--out=" + dir, "--shard=" + s.String()}, Task: "t", Config: cfg},
 	})
 	if err != nil {
