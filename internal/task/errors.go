@@ -2,8 +2,8 @@ package task
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // ErrUnknownTask is wrapped by the error that Get returns for a name that
@@ -14,32 +14,11 @@ var ErrUnknownTask = errors.New("unknown task")
 // task does not have.
 var ErrUnknownSplit = errors.New("unknown split")
 
-// RecordError reports a bad record: the file and line it starts on, and the
-// field at fault when there is one.
-type RecordError struct {
-	File  string // path of the file (or archive member) read
-	Line  int    // 1-based line the record starts on; 0 when unknown
-	Field string // the field at fault, empty when the record as a whole is
-	Err   error
-}
-
-// Error formats the error as "file:line: field \"name\": cause".
-func (e *RecordError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %q", e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
-	return b.String()
-}
-
-// Unwrap returns the cause.
-func (e *RecordError) Unwrap() error { return e.Err }
+// RecordError reports a bad record: the file and line it starts on (0 when
+// unknown), and the field at fault when there is one. It is the project's
+// one line-error type, fileio.LineError, formatted as
+// "file:line: field \"name\": cause".
+type RecordError = fileio.LineError
 
 // errMissing is the cause of a RecordError for a field that is absent or empty.
 var errMissing = errors.New("missing or empty")
