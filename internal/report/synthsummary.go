@@ -184,12 +184,17 @@ func summaryRows(runs []*SynthRun) []tableRow {
 			return f(r)
 		}
 	}
-	kept := func(r *SynthRun) int {
+	// counts are the run's counts from its manifest, or from its
+	// candidates when it has none.
+	type runCounts struct{ questions, covered, candidates, kept, keptHinted, hintBase int }
+	counts := func(r *SynthRun) runCounts {
 		if r.Manifest != nil {
-			return r.Manifest.Counts.Kept
+			c := r.Manifest.Counts
+			return runCounts{c.Questions, c.QuestionsWithPath, c.Candidates, c.Kept, c.KeptHinted, c.Kept}
 		}
-		return r.Agg.Kept
+		return runCounts{r.Agg.Questions, r.Agg.Covered, r.Agg.Candidates, r.Agg.Kept, r.Stats.HintedKept, r.Stats.Kept}
 	}
+	kept := func(r *SynthRun) int { return counts(r).kept }
 	perKept := func(v int64, r *SynthRun) string {
 		k := kept(r)
 		if k == 0 {
@@ -207,39 +212,20 @@ func summaryRows(runs []*SynthRun) []tableRow {
 		}},
 		{"split", "split", man(func(r *SynthRun) string { return r.Manifest.Split })},
 		{"model", "model", man(func(r *SynthRun) string { return r.Manifest.Model })},
-		{"questions", "questions", func(r *SynthRun) string {
-			if r.Manifest != nil {
-				return strconv.Itoa(r.Manifest.Counts.Questions)
-			}
-			return strconv.Itoa(r.Agg.Questions)
-		}},
+		{"questions", "questions", func(r *SynthRun) string { return strconv.Itoa(counts(r).questions) }},
 		{"with_path", "questions with a kept path", func(r *SynthRun) string {
-			if r.Manifest != nil {
-				c := r.Manifest.Counts
-				return fmt.Sprintf("%d (%s)", c.QuestionsWithPath, share(c.QuestionsWithPath, c.Questions))
-			}
-			return fmt.Sprintf("%d (%s)", r.Agg.Covered, share(r.Agg.Covered, r.Agg.Questions))
+			c := counts(r)
+			return fmt.Sprintf("%d (%s)", c.covered, share(c.covered, c.questions))
 		}},
 		{"rescued", "rescued by the hint round", man(func(r *SynthRun) string { return strconv.Itoa(r.Manifest.Counts.RescuedByHint) })},
-		{"candidates", "candidates", func(r *SynthRun) string {
-			if r.Manifest != nil {
-				return strconv.Itoa(r.Manifest.Counts.Candidates)
-			}
-			return strconv.Itoa(r.Agg.Candidates)
-		}},
+		{"candidates", "candidates", func(r *SynthRun) string { return strconv.Itoa(counts(r).candidates) }},
 		{"kept", "kept paths", func(r *SynthRun) string {
-			if r.Manifest != nil {
-				c := r.Manifest.Counts
-				return fmt.Sprintf("%d (%s)", c.Kept, share(c.Kept, c.Candidates))
-			}
-			return fmt.Sprintf("%d (%s)", r.Agg.Kept, share(r.Agg.Kept, r.Agg.Candidates))
+			c := counts(r)
+			return fmt.Sprintf("%d (%s)", c.kept, share(c.kept, c.candidates))
 		}},
 		{"hinted", "hinted kept paths", func(r *SynthRun) string {
-			if r.Manifest != nil {
-				c := r.Manifest.Counts
-				return fmt.Sprintf("%d (%s)", c.KeptHinted, share(c.KeptHinted, c.Kept))
-			}
-			return fmt.Sprintf("%d (%s)", r.Stats.HintedKept, share(r.Stats.HintedKept, r.Stats.Kept))
+			c := counts(r)
+			return fmt.Sprintf("%d (%s)", c.keptHinted, share(c.keptHinted, c.hintBase))
 		}},
 		{"requests", "requests", man(func(r *SynthRun) string { return strconv.FormatInt(r.Manifest.Run.Usage.Requests, 10) })},
 		{"samples", "samples (from the store)", man(func(r *SynthRun) string {
