@@ -17,6 +17,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/batch"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/store"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -39,7 +40,7 @@ func (f *llmFlags) urls() []string {
 	if len(f.baseURLs) > 0 {
 		return f.baseURLs
 	}
-	return splitList(os.Getenv("OPENAI_BASE_URL"))
+	return secret.ReadEnv(nil).BaseURLs
 }
 
 // key returns --api-key or $OPENAI_API_KEY.
@@ -47,7 +48,7 @@ func (f *llmFlags) key() string {
 	if f.apiKey != "" {
 		return f.apiKey
 	}
-	return os.Getenv("OPENAI_API_KEY")
+	return secret.ReadEnv(nil).APIKey
 }
 
 // batchAPI returns the files and batches client for the first server.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/regenesis-ai/regenesis/internal/batch"
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/store"
 )
 
@@ -51,11 +52,12 @@ the rest again).`,
 				_, err := fmt.Fprintf(out, "%s: no pending batch (%d round(s) submitted so far)\n", dir, state.Round)
 				return err
 			}
-			if baseURL == "" {
-				baseURL = os.Getenv("OPENAI_BASE_URL")
+			env := secret.ReadEnv(nil)
+			if baseURL == "" && len(env.BaseURLs) > 0 {
+				baseURL = env.BaseURLs[0]
 			}
 			if apiKey == "" {
-				apiKey = os.Getenv("OPENAI_API_KEY")
+				apiKey = env.APIKey
 			}
 			var api *batch.API
 			if baseURL != "" {

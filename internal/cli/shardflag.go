@@ -2,10 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/pflag"
 
+	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 )
 
@@ -20,11 +20,12 @@ func addShardFlag(fs *pflag.FlagSet) *shardFlag {
 
 // spec parses the flag, or $REGENESIS_SHARD when the flag is not set.
 func (f *shardFlag) spec() (shard.Spec, error) {
+	env := secret.ReadEnv(nil)
 	v, from := f.value, "--shard"
 	if v == "" {
-		v, from = os.Getenv(shard.EnvVar), "$"+shard.EnvVar
+		v, from = env.Shard, "$"+shard.EnvVar
 	}
-	s, err := shard.Parse(v, nil)
+	s, err := shard.Parse(v, env.Lookup)
 	if err != nil {
 		return s, fmt.Errorf("%s: %w", from, err)
 	}

@@ -72,7 +72,7 @@ func TestEnv(t *testing.T) {
 		EnvHFToken: "hf_tok",
 	}
 	e := ReadEnv(func(k string) string { return env[k] })
-	if len(e.BaseURLs) != 2 || e.APIKey != "sk-env" || e.DataDir != "/data" || e.HFToken != "hf_tok" {
+	if len(e.BaseURLs) != 2 || e.APIKey != "sk-env" || e.DataDir != "/data" || e.HF.Token != "hf_tok" {
 		t.Fatalf("ReadEnv: %+v", e)
 	}
 	got := strings.Join(e.Secrets(), " ")

@@ -12,9 +12,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/secret"
 )
 
 // Spec is one shard of a partition: Index in [0, Count). The zero Spec is
@@ -25,16 +26,17 @@ type Spec struct {
 }
 
 // EnvVar is the environment variable --shard defaults to.
-const EnvVar = "REGENESIS_SHARD"
+const EnvVar = secret.EnvShard
 
 // Parse reads "I/N". I may also be the name of an environment variable that
 // holds the index, as cluster schedulers set one per task:
 // "JOB_COMPLETION_INDEX/8" (Kubernetes Indexed Job), "SLURM_ARRAY_TASK_ID/8"
 // (Slurm array). An empty string is the zero Spec. lookup finds variables
-// (os.LookupEnv when nil).
+// (the CLI passes secret.Env.Lookup, the one reader of the environment);
+// with a nil lookup a variable name is an error.
 func Parse(s string, lookup func(string) (string, bool)) (Spec, error) {
 	if lookup == nil {
-		lookup = os.LookupEnv
+		lookup = func(string) (string, bool) { return "", false }
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {

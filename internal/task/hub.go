@@ -1,6 +1,7 @@
 package task
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/regenesis-ai/regenesis/internal/secret"
 )
 
 // DefaultHubEndpoint is the Hugging Face Hub used when HF_ENDPOINT is unset.
@@ -59,6 +62,8 @@ type Hub struct {
 	// offlineVar names the variable that set offline mode.
 	offlineVar string
 	client     *http.Client
+	// env is the environment to read (nil: secret.ReadEnv(nil)).
+	env *secret.Env
 	// symlink makes the snapshot links (os.Symlink; tests make it fail).
 	symlink func(oldname, newname string) error
 }
@@ -72,8 +77,12 @@ func WithEndpoint(u string) HubOption { return func(h *Hub) { h.endpoint = strin
 // WithToken sets the access token sent as "Authorization: Bearer",
 // overriding HF_TOKEN, HUGGING_FACE_HUB_TOKEN and the token file.
 func WithToken(t string) HubOption {
-	return func(h *Hub) { h.token, h.tokenFrom = cleanToken(t), "the token option" }
+	return func(h *Hub) { h.token, h.tokenFrom = secret.CleanToken(t), "the token option" }
 }
+
+// WithEnv sets the environment the Hub reads its variables from (by
+// default secret.ReadEnv(nil)).
+func WithEnv(env secret.Env) HubOption { return func(h *Hub) { h.env = &env } }
 
 // WithCacheDir sets the download cache folder, overriding the environment.
 func WithCacheDir(dir string) HubOption { return func(h *Hub) { h.cacheDir = dir } }
@@ -86,81 +95,72 @@ func WithOffline(offline bool) HubOption {
 	return func(h *Hub) { h.offline, h.offlineVar = offline, "offline mode" }
 }
 
-// envTrue reads a boolean variable the way huggingface_hub's _is_true does.
-func envTrue(name string) bool {
-	switch strings.ToUpper(os.Getenv(name)) {
-	case "1", "ON", "YES", "TRUE":
-		return true
-	}
-	return false
-}
-
 // expandPath expands $VARS and a leading ~ as Python's os.path.expandvars
 // and expanduser do.
-func expandPath(p string) string {
-	p = os.ExpandEnv(p)
+func expandPath(env secret.Env, p string) string {
+	p = env.Expand(p)
 	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home, err := homeDir(env); err == nil {
 			p = filepath.Join(home, p[1:])
 		}
 	}
 	return p
 }
 
-// HFHome returns the Hugging Face home folder as huggingface_hub computes
+// homeDir is $HOME, else the user's home folder as the system knows it.
+func homeDir(env secret.Env) (string, error) {
+	if env.Home != "" {
+		return env.Home, nil
+	}
+	return os.UserHomeDir()
+}
+
+// hfHome returns the Hugging Face home folder as huggingface_hub computes
 // it: $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
-func HFHome() (string, error) {
-	if v := os.Getenv("HF_HOME"); v != "" {
-		return expandPath(v), nil
+func hfHome(env secret.Env) (string, error) {
+	if v := env.HF.Home; v != "" {
+		return expandPath(env, v), nil
 	}
-	if v := os.Getenv("XDG_CACHE_HOME"); v != "" {
-		return filepath.Join(expandPath(v), "huggingface"), nil
+	if v := env.HF.XDGCacheHome; v != "" {
+		return filepath.Join(expandPath(env, v), "huggingface"), nil
 	}
-	home, err := os.UserHomeDir()
+	home, err := homeDir(env)
 	if err != nil {
 		return "", fmt.Errorf("hub cache: %w (set HF_HOME or HF_HUB_CACHE)", err)
 	}
 	return filepath.Join(home, ".cache", "huggingface"), nil
 }
 
-// HubCacheDir returns the cache folder huggingface_hub uses: $HF_HUB_CACHE,
-// else the legacy $HUGGINGFACE_HUB_CACHE, else HFHome()/hub.
-func HubCacheDir() (string, error) {
-	for _, v := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"} {
-		if d := os.Getenv(v); d != "" {
-			return expandPath(d), nil
-		}
+// HubCacheDir returns the cache folder huggingface_hub uses with env:
+// $HF_HUB_CACHE, else the legacy $HUGGINGFACE_HUB_CACHE, else
+// $HF_HOME/hub (see hfHome).
+func HubCacheDir(env secret.Env) (string, error) {
+	if d := env.HF.HubCache; d != "" {
+		return expandPath(env, d), nil
 	}
-	home, err := HFHome()
+	home, err := hfHome(env)
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(home, "hub"), nil
 }
 
-// cleanToken strips line breaks and spaces; an empty token is no token.
-func cleanToken(t string) string {
-	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(t))
-}
-
 // hubToken finds the token the way huggingface_hub's get_token does:
 // HF_TOKEN, else HUGGING_FACE_HUB_TOKEN, else the file `hf auth login`
-// writes ($HF_TOKEN_PATH, default HFHome()/token). It returns where it was
+// writes ($HF_TOKEN_PATH, default $HF_HOME/token). It returns where it was
 // found. HF_HUB_DISABLE_IMPLICIT_TOKEN turns all of them off.
-func hubToken() (token, from string, err error) {
-	if envTrue("HF_HUB_DISABLE_IMPLICIT_TOKEN") {
+func hubToken(env secret.Env) (token, from string, err error) {
+	if env.HF.DisableImplicitToken {
 		return "", "", nil
 	}
-	for _, v := range []string{"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"} {
-		if t := cleanToken(os.Getenv(v)); t != "" {
-			return t, v, nil
-		}
+	if env.HF.Token != "" {
+		return env.HF.Token, env.HF.TokenVar, nil
 	}
-	path := os.Getenv("HF_TOKEN_PATH")
+	path := env.HF.TokenPath
 	if path != "" {
-		path = expandPath(path)
+		path = expandPath(env, path)
 	} else {
-		home, err := HFHome()
+		home, err := hfHome(env)
 		if err != nil {
 			return "", "", nil // no home, no token file
 		}
@@ -173,44 +173,45 @@ func hubToken() (token, from string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("reading the Hugging Face token file %s: %w", path, err)
 	}
-	if t := cleanToken(string(b)); t != "" {
+	if t := secret.CleanToken(string(b)); t != "" {
 		return t, path, nil
 	}
 	return "", "", nil
 }
 
-// NewHub returns a Hub configured from the environment the way the Python
-// huggingface_hub library reads it: HF_ENDPOINT (a mirror); the token from
-// HF_TOKEN, HUGGING_FACE_HUB_TOKEN or the token file; offline mode from
+// NewHub returns a Hub configured from the environment (secret.ReadEnv,
+// unless WithEnv gives one) the way the Python huggingface_hub library
+// reads it: HF_ENDPOINT (a mirror); the token from HF_TOKEN,
+// HUGGING_FACE_HUB_TOKEN or the token file; offline mode from
 // HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE or HF_DATASETS_OFFLINE; and the
-// cache HubCacheDir(). Options override the environment.
+// cache HubCacheDir. Options override the environment.
 func NewHub(opts ...HubOption) (*Hub, error) {
 	h := &Hub{
-		endpoint: strings.TrimRight(os.Getenv("HF_ENDPOINT"), "/"),
-		client:   http.DefaultClient,
-		symlink:  os.Symlink,
-	}
-	if h.endpoint == "" {
-		h.endpoint = DefaultHubEndpoint
-	}
-	for _, v := range []string{"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"} {
-		if envTrue(v) {
-			h.offline, h.offlineVar = true, v
-			break
-		}
+		client:  http.DefaultClient,
+		symlink: os.Symlink,
 	}
 	for _, o := range opts {
 		o(h)
 	}
+	env := secret.ReadEnv(nil)
+	if h.env != nil {
+		env = *h.env
+	}
+	if h.endpoint == "" {
+		h.endpoint = cmp.Or(env.HF.Endpoint, DefaultHubEndpoint)
+	}
+	if !h.offline && h.offlineVar == "" && env.HF.OfflineVar != "" {
+		h.offline, h.offlineVar = true, env.HF.OfflineVar
+	}
 	if h.tokenFrom == "" {
-		t, from, err := hubToken()
+		t, from, err := hubToken(env)
 		if err != nil {
 			return nil, err
 		}
 		h.token, h.tokenFrom = t, from
 	}
 	if h.cacheDir == "" {
-		dir, err := HubCacheDir()
+		dir, err := HubCacheDir(env)
 		if err != nil {
 			return nil, err
 		}
