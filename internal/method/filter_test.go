@@ -36,6 +36,7 @@ func TestCheck(t *testing.T) {
 		{"too long", Candidate{Path: `\boxed{7}`, CompletionTokens: 801}, num, "7", answer.Correct, ReasonTooLong},
 		{"at the limit", Candidate{Path: `\boxed{7}`, CompletionTokens: 800}, num, "7", answer.Correct, ""},
 		{"no label", Candidate{Path: `\boxed{7}`}, num, "", answer.Unchecked, ReasonNoLabel},
+		{"no box, no label", Candidate{Path: "The answer is 7."}, num, "", answer.NoAnswer, ReasonNoAnswer},
 		{"stage failure untouched", Candidate{Reason: StageFailed("adapt", "empty reply"), Verdict: answer.Unchecked}, num, "7", answer.Unchecked, StageFailed("adapt", "empty reply")},
 	}
 	for _, tt := range tests {
