@@ -1,5 +1,7 @@
 // Package answer extracts final answers from model text and decides whether
-// they are equivalent to a gold answer, per answer type.
+// they are equivalent to a gold answer, per answer type. GradeReply does
+// both and returns a Verdict: the one grading function of the synthesis
+// filter, eval and score.
 package answer
 
 // Type is the kind of answer a task expects.

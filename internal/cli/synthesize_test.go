@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
@@ -88,7 +89,7 @@ func TestSynthesizeCommand(t *testing.T) {
 		if err := json.Unmarshal(line, &c); err != nil {
 			t.Fatal(err)
 		}
-		if c.Kept && c.Verdict != method.VerdictCorrect {
+		if c.Kept && c.Verdict != answer.Correct {
 			t.Errorf("kept candidate %s/%d has verdict %s", c.QuestionID, c.Index, c.Verdict)
 		}
 	}

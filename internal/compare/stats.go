@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/synth"
@@ -167,7 +168,7 @@ func (a *accumulator) add(cands []method.Candidate) {
 				s.GuidelineYield[id] = y
 			}
 			y.Attempted++
-			if c.Verdict == method.VerdictCorrect {
+			if c.Verdict == answer.Correct {
 				y.Correct++
 			}
 			if c.Kept {

@@ -9,14 +9,6 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
-// Verdicts of a prediction and of each of its samples.
-const (
-	Correct   = "correct"
-	Wrong     = "wrong"
-	NoAnswer  = "no_answer"
-	Unchecked = "unchecked" // the example has no gold answer
-)
-
 // Sample is one generation and what was read from it.
 type Sample struct {
 	Text         string `json:"text"`
@@ -25,7 +17,9 @@ type Sample struct {
 	// none); a reply cut off by the token limit (finish reason "length")
 	// has one only where it states it (answer.ExtractReply).
 	Extracted string `json:"extracted"`
-	Verdict   string `json:"verdict"`
+	// Verdict is Extracted's answer.Verdict; answer.Unchecked for every
+	// sample of an example without a gold answer.
+	Verdict answer.Verdict `json:"verdict"`
 }
 
 // Prediction is one question's line in predictions.jsonl.
@@ -41,9 +35,11 @@ type Prediction struct {
 	Answer string `json:"answer"`
 	// Agreement is the share of the samples with an answer that agree with
 	// Answer (1 for greedy with an answer, 0 without one).
-	Agreement float64  `json:"agreement"`
-	Verdict   string   `json:"verdict"`
-	Samples   []Sample `json:"samples"`
+	Agreement float64 `json:"agreement"`
+	// Verdict is Answer's answer.Verdict; answer.Unchecked for an example
+	// without a gold answer, which is not scored.
+	Verdict answer.Verdict `json:"verdict"`
+	Samples []Sample       `json:"samples"`
 	// Cached reports that every sample came from the run store.
 	Cached           bool  `json:"cached"`
 	PromptTokens     int64 `json:"prompt_tokens"`
@@ -95,26 +91,22 @@ func (o *Options) predict(ctx context.Context, src *Source, ex task.Example) (*P
 		if o.Protocol == ProtocolBBH {
 			text = bbhReply(text)
 		}
-		s.Extracted, _ = answer.ExtractReply(text, c.FinishReason, ex.Spec, answer.Lenient)
-		s.Verdict = verdict(s.Extracted, ex)
+		g := answer.GradeReply(text, c.FinishReason, ex.Answer, ex.Spec, answer.Lenient)
+		s.Extracted, s.Verdict = g.Extracted, labelled(g.Verdict, ex)
 		p.Samples = append(p.Samples, s)
 		answers = append(answers, s.Extracted)
 	}
 	p.Answer, p.Agreement = answer.Vote(answers, ex.Spec)
-	p.Verdict = verdict(p.Answer, ex)
+	p.Verdict = labelled(answer.Check(p.Answer, ex.Answer, ex.Spec), ex)
 	return p, nil
 }
 
-// verdict scores one extracted answer against the example's gold answer.
-func verdict(extracted string, ex task.Example) string {
-	switch {
-	case ex.Answer == "":
-		return Unchecked
-	case extracted == "":
-		return NoAnswer
-	case answer.Equal(extracted, ex.Answer, ex.Spec):
-		return Correct
-	default:
-		return Wrong
+// labelled is the verdict eval records: v, except that an example without a
+// gold answer is Unchecked even when its reply has no answer (answer.Check
+// says NoAnswer), so that it stays out of every count but Unlabeled.
+func labelled(v answer.Verdict, ex task.Example) answer.Verdict {
+	if ex.Answer == "" {
+		return answer.Unchecked
 	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
@@ -185,12 +186,12 @@ func (r *Results) add(p *Prediction) {
 		r.Usage.CachedQuestions++
 	}
 	switch p.Verdict {
-	case Unchecked:
+	case answer.Unchecked:
 		t.Unlabeled++
 		return
-	case Correct:
+	case answer.Correct:
 		t.Correct++
-	case NoAnswer:
+	case answer.NoAnswer:
 		t.NoAnswer++
 	}
 	t.N++

@@ -173,22 +173,22 @@ func TestRunMajority(t *testing.T) {
 	type line struct {
 		Answer    string
 		Agreement float64
-		Verdict   string
+		Verdict   answer.Verdict
 		Samples   []string
 	}
 	var lines []line
 	for _, p := range readPredictions(t, dir) {
 		l := line{Answer: p.Answer, Agreement: math.Round(p.Agreement*100) / 100, Verdict: p.Verdict}
 		for _, s := range p.Samples {
-			l.Samples = append(l.Samples, s.Extracted+":"+s.Verdict)
+			l.Samples = append(l.Samples, s.Extracted+":"+string(s.Verdict))
 		}
 		lines = append(lines, l)
 	}
 	want := []line{
-		{"42", 0.6, Correct, []string{"7:wrong", "42:correct", "42:correct", "7:wrong", "42:correct"}},
-		{"1", 0.5, Wrong, []string{"1:wrong", "2:correct", "2:correct", "1:wrong", ":no_answer"}},
-		{"9", 0.5, Correct, []string{":no_answer", "9:correct", ":no_answer", ":no_answer", "8:wrong"}},
-		{"", 0, NoAnswer, []string{":no_answer", ":no_answer", ":no_answer", ":no_answer", ":no_answer"}},
+		{"42", 0.6, answer.Correct, []string{"7:wrong", "42:correct", "42:correct", "7:wrong", "42:correct"}},
+		{"1", 0.5, answer.Wrong, []string{"1:wrong", "2:correct", "2:correct", "1:wrong", ":no_answer"}},
+		{"9", 0.5, answer.Correct, []string{":no_answer", "9:correct", ":no_answer", ":no_answer", "8:wrong"}},
+		{"", 0, answer.NoAnswer, []string{":no_answer", ":no_answer", ":no_answer", ":no_answer", ":no_answer"}},
 	}
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("predictions (-want +got):\n%s", diff)
@@ -456,10 +456,10 @@ func TestRunOddReplies(t *testing.T) {
 		t.Errorf("n = %d, want 4", got.N)
 	}
 	preds := readPredictions(t, dir)
-	if len(preds[0].Samples) != 0 || preds[0].Verdict != NoAnswer {
+	if len(preds[0].Samples) != 0 || preds[0].Verdict != answer.NoAnswer {
 		t.Errorf("no choices: %d samples, verdict %s; want 0 and no_answer", len(preds[0].Samples), preds[0].Verdict)
 	}
-	if preds[1].Verdict != NoAnswer {
+	if preds[1].Verdict != answer.NoAnswer {
 		t.Errorf("empty text: verdict %s, want no_answer", preds[1].Verdict)
 	}
 }
@@ -484,14 +484,17 @@ func TestRunCutOffReplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	preds := readPredictions(t, dir)
-	for i, want := range []struct{ verdict, answer string }{
-		{NoAnswer, ""}, {Correct, "36"}, {Correct, "36"}, {Correct, "36"}, {Correct, "36"},
+	for i, want := range []struct {
+		verdict answer.Verdict
+		answer  string
+	}{
+		{answer.NoAnswer, ""}, {answer.Correct, "36"}, {answer.Correct, "36"}, {answer.Correct, "36"}, {answer.Correct, "36"},
 	} {
 		if preds[i].Verdict != want.verdict || preds[i].Answer != want.answer {
 			t.Errorf("question %s: verdict %s, answer %q; want %s, %q", preds[i].QuestionID, preds[i].Verdict, preds[i].Answer, want.verdict, want.answer)
 		}
 	}
-	if s := preds[0].Samples[0]; s.FinishReason != "length" || s.Extracted != "" || s.Verdict != NoAnswer {
+	if s := preds[0].Samples[0]; s.FinishReason != "length" || s.Extracted != "" || s.Verdict != answer.NoAnswer {
 		t.Errorf("cut-off sample = %+v; want finish_reason length, no answer", s)
 	}
 	if got := preds[4].Agreement; got != 1 {

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 )
@@ -70,7 +71,7 @@ func Pairs(cands []method.Candidate, opt DPOOptions) []Pair {
 			if !c.Hinted {
 				plain = append(plain, c)
 			}
-		case c.Verdict == method.VerdictWrong, opt.NoAnswer && c.Verdict == method.VerdictNoAnswer:
+		case c.Verdict == answer.Wrong, opt.NoAnswer && c.Verdict == answer.NoAnswer:
 			rejected = append(rejected, c)
 		}
 	}
@@ -169,7 +170,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 		for _, pr := range pairs {
 			reason := pr.Rejected.Reason
 			if reason == "" {
-				reason = pr.Rejected.Verdict
+				reason = string(pr.Rejected.Verdict)
 			}
 			line := dpoLine{
 				Prompt:   p,

@@ -34,7 +34,7 @@ func (fakeMethod) Synthesize(_ context.Context, ex task.Example) (method.Outcome
 	for i := range n%3 + 1 {
 		c := method.Candidate{Task: ex.Task, QuestionID: ex.ID, Method: "fake", Index: i, Round: "main",
 			GuidelineIDs: []string{fmt.Sprint("g", i)}, Path: fmt.Sprintf("path %d of %s: the answer is %d", i, ex.ID, n),
-			Extracted: fmt.Sprint(n), Verdict: method.VerdictCorrect}
+			Extracted: fmt.Sprint(n), Verdict: answer.Correct}
 		if n%2 == 0 && i == 0 {
 			c.Kept = true
 		} else {

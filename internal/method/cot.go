@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -91,7 +92,7 @@ func (r sampleRound) run(ctx context.Context, d Deps, ex task.Example, data prom
 	for i := range cands {
 		cands[i] = Candidate{
 			Task: ex.Task, QuestionID: ex.ID, Method: r.method, Index: r.first + i,
-			Round: r.round, Hinted: r.hinted, Verdict: VerdictUnchecked,
+			Round: r.round, Hinted: r.hinted, Verdict: answer.Unchecked,
 		}
 		if r.decorate != nil {
 			r.decorate(&cands[i])

@@ -50,7 +50,7 @@ func baselineConfig(samples, keep int) Config {
 func verdicts(cands []Candidate) []string {
 	var out []string
 	for _, c := range cands {
-		s := strings.Join([]string{c.Round, c.Verdict}, ":")
+		s := strings.Join([]string{c.Round, string(c.Verdict)}, ":")
 		if c.Kept {
 			s += ":kept"
 		}
@@ -97,7 +97,7 @@ func TestCoT(t *testing.T) {
 	if len(seeds) != 8 {
 		t.Errorf("%d distinct seeds over 8 samples, want 8", len(seeds))
 	}
-	right := count(out.Candidates, func(c Candidate) bool { return c.Verdict == VerdictCorrect })
+	right := count(out.Candidates, func(c Candidate) bool { return c.Verdict == answer.Correct })
 	kept := out.Kept()
 	if len(kept) != min(right, 3) {
 		t.Errorf("kept %d paths with %d correct and a cap of 3", len(kept), right)
@@ -106,7 +106,7 @@ func TestCoT(t *testing.T) {
 		if c.Index != i || c.Method != "cot" || c.Round != RoundMain || c.Hinted || c.Label != "7" {
 			t.Errorf("candidate %d = %+v", i, c)
 		}
-		if c.Kept && c.Verdict != VerdictCorrect {
+		if c.Kept && c.Verdict != answer.Correct {
 			t.Errorf("kept a %s path", c.Verdict)
 		}
 	}

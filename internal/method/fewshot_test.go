@@ -67,7 +67,7 @@ func TestSTaRFewShot(t *testing.T) {
 			}
 			var got []string
 			for _, c := range out.Candidates {
-				got = append(got, strings.Join([]string{c.Round, c.Verdict, map[bool]string{true: "true", false: "false"}[c.Kept]}, ":"))
+				got = append(got, strings.Join([]string{c.Round, string(c.Verdict), map[bool]string{true: "true", false: "false"}[c.Kept]}, ":"))
 			}
 			if !slices.Equal(got, tt.wantRounds) {
 				t.Errorf("candidates %v, want %v", got, tt.wantRounds)

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -118,10 +119,10 @@ func correctShare(cands []Candidate) float64 {
 	answered, correct := 0, 0
 	for _, c := range cands {
 		switch c.Verdict {
-		case VerdictCorrect:
+		case answer.Correct:
 			correct++
 			answered++
-		case VerdictWrong:
+		case answer.Wrong:
 			answered++
 		}
 	}

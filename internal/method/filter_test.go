@@ -20,23 +20,24 @@ func TestCheck(t *testing.T) {
 		c       Candidate
 		spec    answer.Spec
 		label   string
-		verdict string
+		verdict answer.Verdict
 		reason  string
 	}{
-		{"correct", Candidate{Path: `1. 3+4=7. \boxed{7}`}, num, "7", VerdictCorrect, ""},
-		{"correct with comma", Candidate{Path: `\boxed{1,234}`}, num, "1234", VerdictCorrect, ""},
-		{"wrong", Candidate{Path: `\boxed{8}`}, num, "7", VerdictWrong, ReasonWrongAnswer},
-		{"not 1.05 for 15", Candidate{Path: `\boxed{1.05}`}, num, "15", VerdictWrong, ReasonWrongAnswer},
-		{"minus sign kept", Candidate{Path: `\boxed{-3}`}, num, "3", VerdictWrong, ReasonWrongAnswer},
-		{"last box counts", Candidate{Path: `\boxed{8} no wait \boxed{7}`}, num, "7", VerdictCorrect, ""},
-		{"no box", Candidate{Path: "The answer is 7."}, num, "7", VerdictNoAnswer, ReasonNoAnswer},
-		{"yes/no word", Candidate{Path: `\boxed{True}`}, yn, "yes", VerdictCorrect, ""},
-		{"choice with text", Candidate{Path: `\boxed{(B) blue}`}, choice, "B", VerdictCorrect, ""},
-		{"truncated", Candidate{Path: `1. 3+4`, FinishReason: "length"}, num, "7", VerdictNoAnswer, ReasonTruncated},
-		{"too long", Candidate{Path: `\boxed{7}`, CompletionTokens: 801}, num, "7", VerdictCorrect, ReasonTooLong},
-		{"at the limit", Candidate{Path: `\boxed{7}`, CompletionTokens: 800}, num, "7", VerdictCorrect, ""},
-		{"no label", Candidate{Path: `\boxed{7}`}, num, "", VerdictUnchecked, ReasonNoLabel},
-		{"stage failure untouched", Candidate{Reason: StageFailed("adapt", "empty reply"), Verdict: VerdictUnchecked}, num, "7", VerdictUnchecked, StageFailed("adapt", "empty reply")},
+		{"correct", Candidate{Path: `1. 3+4=7. \boxed{7}`}, num, "7", answer.Correct, ""},
+		{"correct with comma", Candidate{Path: `\boxed{1,234}`}, num, "1234", answer.Correct, ""},
+		{"wrong", Candidate{Path: `\boxed{8}`}, num, "7", answer.Wrong, ReasonWrongAnswer},
+		{"not 1.05 for 15", Candidate{Path: `\boxed{1.05}`}, num, "15", answer.Wrong, ReasonWrongAnswer},
+		{"minus sign kept", Candidate{Path: `\boxed{-3}`}, num, "3", answer.Wrong, ReasonWrongAnswer},
+		{"last box counts", Candidate{Path: `\boxed{8} no wait \boxed{7}`}, num, "7", answer.Correct, ""},
+		{"no box", Candidate{Path: "The answer is 7."}, num, "7", answer.NoAnswer, ReasonNoAnswer},
+		{"yes/no word", Candidate{Path: `\boxed{True}`}, yn, "yes", answer.Correct, ""},
+		{"choice with text", Candidate{Path: `\boxed{(B) blue}`}, choice, "B", answer.Correct, ""},
+		{"truncated", Candidate{Path: `1. 3+4`, FinishReason: "length"}, num, "7", answer.NoAnswer, ReasonTruncated},
+		{"too long", Candidate{Path: `\boxed{7}`, CompletionTokens: 801}, num, "7", answer.Correct, ReasonTooLong},
+		{"at the limit", Candidate{Path: `\boxed{7}`, CompletionTokens: 800}, num, "7", answer.Correct, ""},
+		{"no label", Candidate{Path: `\boxed{7}`}, num, "", answer.Unchecked, ReasonNoLabel},
+		{"no box, no label", Candidate{Path: "The answer is 7."}, num, "", answer.NoAnswer, ReasonNoAnswer},
+		{"stage failure untouched", Candidate{Reason: StageFailed("adapt", "empty reply"), Verdict: answer.Unchecked}, num, "7", answer.Unchecked, StageFailed("adapt", "empty reply")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -39,7 +40,7 @@ func (m gold) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) 
 	}
 	c := Candidate{
 		Task: ex.Task, QuestionID: ex.ID, Method: m.name, Round: RoundMain,
-		Verdict: VerdictUnchecked,
+		Verdict: answer.Unchecked,
 	}
 	if strings.TrimSpace(ex.Answer) == "" {
 		c.Reason = ReasonNoLabel

@@ -58,7 +58,7 @@ func TestGold(t *testing.T) {
 			if c.Path != tt.wantPath || c.Kept != tt.wantKept || c.Reason != tt.wantReason {
 				t.Errorf("candidate: path %q kept %v reason %q; want %q %v %q", c.Path, c.Kept, c.Reason, tt.wantPath, tt.wantKept, tt.wantReason)
 			}
-			if c.Kept && (c.Verdict != VerdictCorrect || c.Extracted == "" || c.Method != tt.method || c.Hinted) {
+			if c.Kept && (c.Verdict != answer.Correct || c.Extracted == "" || c.Method != tt.method || c.Hinted) {
 				t.Errorf("kept candidate = %+v, want a correct, unhinted %s path", c, tt.method)
 			}
 		})

@@ -6,6 +6,7 @@ package method
 import (
 	"context"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -44,9 +45,10 @@ type Candidate struct {
 	// Label is the answer Path was checked against: the gold answer, or the
 	// majority answer when no gold answer is used.
 	Label string `json:"label,omitempty"`
-	// Verdict is "correct", "wrong", "no_answer" or "unchecked".
-	Verdict string `json:"verdict"`
-	Kept    bool   `json:"kept"`
+	// Verdict is the strict check's answer.Verdict ("correct", "wrong",
+	// "no_answer" or "unchecked").
+	Verdict answer.Verdict `json:"verdict"`
+	Kept    bool           `json:"kept"`
 	// Reason says why a candidate was not kept: "no_answer",
 	// "wrong_answer", "too_long", "truncated", "judge_rejected",
 	// "duplicate", "over_cap", "disagrees_with_majority", "no_label",

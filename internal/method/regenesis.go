@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -130,7 +131,7 @@ func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *co
 	for i := range cands {
 		cands[i] = Candidate{
 			Task: ex.Task, QuestionID: ex.ID, Method: m.Name(), Index: r.firstIndex + i,
-			Round: r.name, Hinted: r.hint != "", Verdict: VerdictUnchecked,
+			Round: r.name, Hinted: r.hint != "", Verdict: answer.Unchecked,
 		}
 	}
 	singles := 0

@@ -91,12 +91,12 @@ func TestReGenesisMainRound(t *testing.T) {
 		}
 		switch {
 		case c.Kept:
-			if c.Extracted != "7" || c.Verdict != VerdictCorrect || c.Reason != "" {
+			if c.Extracted != "7" || c.Verdict != answer.Correct || c.Reason != "" {
 				t.Errorf("kept candidate %d: extracted %q verdict %s reason %q", i, c.Extracted, c.Verdict, c.Reason)
 			}
 			sets[guidelineKey(c.GuidelineIDs)] = true
 		case c.Extracted == "8":
-			if c.Verdict != VerdictWrong || c.Reason != ReasonWrongAnswer {
+			if c.Verdict != answer.Wrong || c.Reason != ReasonWrongAnswer {
 				t.Errorf("wrong candidate %d: verdict %s reason %q", i, c.Verdict, c.Reason)
 			}
 		case c.Extracted == "7":

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -59,7 +60,7 @@ func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome
 		out.Candidates = []Candidate{{
 			Task: ex.Task, QuestionID: ex.ID, Method: m.Name(), Round: RoundMain,
 			GuidelineIDs: guideline.IDs(set), AdaptedGuidelines: data.Adapted,
-			Verdict: VerdictUnchecked, Reason: StageFailed(stage, why),
+			Verdict: answer.Unchecked, Reason: StageFailed(stage, why),
 		}}
 		return out
 	}

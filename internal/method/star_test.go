@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 )
 
@@ -107,7 +108,7 @@ func TestSTaRSimulated(t *testing.T) {
 			t.Fatal(err)
 		}
 		main := out.Candidates[:3]
-		mainCorrect := count(main, func(c Candidate) bool { return c.Verdict == VerdictCorrect })
+		mainCorrect := count(main, func(c Candidate) bool { return c.Verdict == answer.Correct })
 		rat := out.Candidates[3:]
 		if (mainCorrect == 0) != (len(rat) == 2) || (mainCorrect > 0 && len(rat) != 0) {
 			t.Errorf("%s: %d correct samples and %d rationalizations; want rationalization exactly when none is correct", ex.ID, mainCorrect, len(rat))

@@ -6,14 +6,6 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/answer"
 )
 
-// Verdicts.
-const (
-	VerdictCorrect   = "correct"
-	VerdictWrong     = "wrong"
-	VerdictNoAnswer  = "no_answer"
-	VerdictUnchecked = "unchecked"
-)
-
 // Reasons a candidate is not kept.
 const (
 	ReasonNoAnswer      = "no_answer"
@@ -42,32 +34,19 @@ func IsStageFailure(reason string) bool {
 }
 
 // Check grades c.Path against label (the gold answer, or a majority answer)
-// with the strict answer check (the last \boxed{}), and sets c.Extracted,
-// c.Label, c.Verdict and, when c should be dropped, c.Reason. It leaves a
-// candidate with a stage failure as it is. Drops, in order of precedence:
-// truncated (the server stopped at max_tokens), no_answer, too_long (more
-// than maxPathTokens completion tokens as counted by the server), no_label
-// (nothing to check against), wrong_answer.
+// with answer.GradeReply in Strict mode (the last \boxed{}), and sets
+// c.Extracted, c.Label, c.Verdict and, when c should be dropped, c.Reason.
+// It leaves a candidate with a stage failure as it is. Drops, in order of
+// precedence: truncated (the server stopped at max_tokens), no_answer,
+// too_long (more than maxPathTokens completion tokens as counted by the
+// server), no_label (nothing to check against), wrong_answer.
 func Check(c *Candidate, spec answer.Spec, label string, maxPathTokens int) {
 	if IsStageFailure(c.Reason) {
 		return
 	}
 	c.Label = label
-	ext, ok := answer.Extract(c.Path, spec, answer.Strict)
-	c.Extracted = ""
-	if ok {
-		c.Extracted = ext
-	}
-	switch {
-	case !ok:
-		c.Verdict = VerdictNoAnswer
-	case label == "":
-		c.Verdict = VerdictUnchecked
-	case answer.Equal(ext, label, spec):
-		c.Verdict = VerdictCorrect
-	default:
-		c.Verdict = VerdictWrong
-	}
+	g := answer.GradeReply(c.Path, c.FinishReason, label, spec, answer.Strict)
+	c.Extracted, c.Verdict = g.Extracted, g.Verdict
 	tooLong := maxPathTokens > 0 && c.CompletionTokens > int64(maxPathTokens)
 	switch {
 	case c.FinishReason == finishReasonTooLong && tooLong:
@@ -75,13 +54,13 @@ func Check(c *Candidate, spec answer.Spec, label string, maxPathTokens int) {
 		c.Reason = ReasonTooLong
 	case c.FinishReason == finishReasonTooLong:
 		c.Reason = ReasonTruncated
-	case c.Verdict == VerdictNoAnswer:
+	case c.Verdict == answer.NoAnswer:
 		c.Reason = ReasonNoAnswer
 	case tooLong:
 		c.Reason = ReasonTooLong
-	case c.Verdict == VerdictUnchecked:
+	case c.Verdict == answer.Unchecked:
 		c.Reason = ReasonNoLabel
-	case c.Verdict == VerdictWrong:
+	case c.Verdict == answer.Wrong:
 		c.Reason = ReasonWrongAnswer
 	default:
 		c.Reason = ""

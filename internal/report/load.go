@@ -126,8 +126,8 @@ func (r *Run) keep(p eval.Prediction, opts LoadOptions) {
 		counts = map[string]int{}
 		r.Counts[p.Task] = counts
 	}
-	counts[p.Verdict]++
-	if counts[p.Verdict] > opts.MaxPredictions {
+	counts[string(p.Verdict)]++
+	if counts[string(p.Verdict)] > opts.MaxPredictions {
 		return
 	}
 	if n := len(p.Samples); n > 0 {

@@ -256,8 +256,8 @@ func (a *SynthAgg) add(g export.QuestionGroup, prompt string, maxText int) (ques
 	rs := map[int]bool{}
 	sets := map[string]bool{}
 	for _, c := range g.Candidates {
-		a.Verdicts[c.Verdict]++
-		mask |= verdictBit(c.Verdict)
+		a.Verdicts[string(c.Verdict)]++
+		mask |= verdictBit(string(c.Verdict))
 		if d.Label == "" {
 			d.Label = c.Label
 		}
@@ -330,7 +330,7 @@ func chainFor(c method.Candidate, maxText int) chainDetail {
 		Index: c.Index, Round: c.Round, Hinted: c.Hinted, Guidelines: c.GuidelineIDs,
 		Adapted: truncate(c.AdaptedGuidelines, maxText), Structure: truncate(c.Structure, maxText),
 		Path: truncate(c.Path, maxText), Extracted: truncate(c.Extracted, maxText), Label: c.Label,
-		Verdict: c.Verdict, Kept: c.Kept, Reason: c.Reason, FinishReason: c.FinishReason, Tokens: c.CompletionTokens,
+		Verdict: string(c.Verdict), Kept: c.Kept, Reason: c.Reason, FinishReason: c.FinishReason, Tokens: c.CompletionTokens,
 	}
 }
 

@@ -268,7 +268,7 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 			if c.CompletionTokens > 0 {
 				tokens = strconv.FormatInt(c.CompletionTokens, 10)
 			}
-			want = append(want, []string{strconv.Itoa(c.Index), joinOr(c.GuidelineIDs), extracted, c.Verdict, c.Reason, mark, tokens})
+			want = append(want, []string{strconv.Itoa(c.Index), joinOr(c.GuidelineIDs), extracted, string(c.Verdict), c.Reason, mark, tokens})
 			wantKept = append(wantKept, c.Kept)
 		}
 	}

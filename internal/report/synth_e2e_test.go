@@ -119,7 +119,7 @@ func TestSynthPageOfRealRuns(t *testing.T) {
 		var want []string
 		kept := false
 		for _, c := range g.Candidates {
-			want = append(want, c.Verdict)
+			want = append(want, string(c.Verdict))
 			kept = kept || c.Kept
 		}
 		if got.ID != g.Key.QuestionID || !cmp.Equal(want, got.Verdicts) {

@@ -94,7 +94,7 @@ func genRun(t testing.TB, dir string, n int) *synth.Manifest {
 				t.Fatal(err)
 			}
 			m.Counts.Candidates++
-			m.Counts.Verdicts[c.Verdict]++
+			m.Counts.Verdicts[string(c.Verdict)]++
 			if !c.Kept {
 				m.Counts.Dropped[reasonKeyForTest(c.Reason)]++
 				continue

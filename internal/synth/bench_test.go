@@ -74,7 +74,7 @@ type instantMethod struct{}
 func (instantMethod) Name() string { return "instant" }
 
 func (instantMethod) Synthesize(_ context.Context, ex task.Example) (method.Outcome, error) {
-	c := method.Candidate{Task: ex.Task, QuestionID: ex.ID, Method: "instant", Path: "1. Add.\n\\boxed{" + ex.Answer + "}", Verdict: method.VerdictCorrect, Kept: true}
+	c := method.Candidate{Task: ex.Task, QuestionID: ex.ID, Method: "instant", Path: "1. Add.\n\\boxed{" + ex.Answer + "}", Verdict: answer.Correct, Kept: true}
 	return method.Outcome{Example: ex, Candidates: []method.Candidate{c}, Calls: map[string]int{"sample": 1}}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -26,17 +27,17 @@ func (scriptedMethod) Synthesize(_ context.Context, ex task.Example) (method.Out
 		kept.Structure = "1. Add the groups."
 		kept.Path = "Sure, let's solve it.\n\n1. Ann starts with 3 <marbles> & finds 4.\n2. 3 + 4 = 7.\n\\boxed{7}"
 		kept.FinishReason, kept.CompletionTokens = "stop", 31
-		kept.Extracted, kept.Label, kept.Verdict, kept.Kept = "7", "7", method.VerdictCorrect, true
+		kept.Extracted, kept.Label, kept.Verdict, kept.Kept = "7", "7", answer.Correct, true
 		wrong := base
 		wrong.Index = 1
 		wrong.GuidelineIDs = []string{"analogy"}
 		wrong.Path = "1. 3 + 4 = 8.\n\\boxed{8}"
-		wrong.Extracted, wrong.Label, wrong.Verdict, wrong.Reason = "8", "7", method.VerdictWrong, method.ReasonWrongAnswer
+		wrong.Extracted, wrong.Label, wrong.Verdict, wrong.Reason = "8", "7", answer.Wrong, method.ReasonWrongAnswer
 		return method.Outcome{Example: ex, Candidates: []method.Candidate{kept, wrong}, Calls: map[string]int{"select": 2, "path": 2},
 			Usage: method.Usage{Requests: 3, Samples: 4, PromptTokens: 400, CompletionTokens: 90}, StoppedEarly: true}, nil
 	}
 	failed := base
-	failed.Verdict, failed.Reason = method.VerdictUnchecked, method.StageFailed("select", "no guideline number in reply")
+	failed.Verdict, failed.Reason = answer.Unchecked, method.StageFailed("select", "no guideline number in reply")
 	return method.Outcome{Example: ex, Candidates: []method.Candidate{failed}, Calls: map[string]int{"select": 1},
 		Usage: method.Usage{Requests: 1, Samples: 1, PromptTokens: 120, CompletionTokens: 5}}, nil
 }

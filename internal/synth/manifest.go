@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
@@ -184,7 +185,7 @@ func (m *Manifest) add(o method.Outcome) {
 				m.GuidelineYield[id] = y
 			}
 			y.Attempted++
-			if c.Verdict == method.VerdictCorrect {
+			if c.Verdict == answer.Correct {
 				y.Correct++
 			}
 			if c.Kept {
@@ -217,7 +218,7 @@ func (c *Counts) add(o method.Outcome) {
 	kept, hinted := 0, 0
 	for _, cand := range o.Candidates {
 		c.Candidates++
-		c.Verdicts[cand.Verdict]++
+		c.Verdicts[string(cand.Verdict)]++
 		if cand.Kept {
 			kept++
 			if cand.Hinted {

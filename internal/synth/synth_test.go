@@ -140,7 +140,7 @@ func TestReGenesisEndToEnd(t *testing.T) {
 		} else if cd.Reason == "" {
 			t.Errorf("dropped %s/%d has no reason", cd.QuestionID, cd.Index)
 		}
-		if cd.Verdict == method.VerdictWrong {
+		if cd.Verdict == answer.Wrong {
 			wrong++
 			if cd.Kept || cd.Reason == "" {
 				t.Errorf("wrong %s/%d kept %v reason %q", cd.QuestionID, cd.Index, cd.Kept, cd.Reason)
@@ -262,7 +262,7 @@ func (s *slowMethod) Synthesize(ctx context.Context, ex task.Example) (method.Ou
 	case <-ctx.Done():
 		return method.Outcome{}, ctx.Err()
 	}
-	c := method.Candidate{Task: ex.Task, QuestionID: ex.ID, Method: "slow", Path: `\boxed{` + ex.Answer + `}`, Verdict: method.VerdictCorrect, Kept: true}
+	c := method.Candidate{Task: ex.Task, QuestionID: ex.ID, Method: "slow", Path: `\boxed{` + ex.Answer + `}`, Verdict: answer.Correct, Kept: true}
 	return method.Outcome{Example: ex, Candidates: []method.Candidate{c}, Calls: map[string]int{"sample": 1}}, nil
 }
 
