@@ -203,7 +203,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 			}
 			inFlight := o.inFlight
 			if inFlight <= 0 {
-				inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
+				inFlight = synth.InFlightFor(sess.Capacity, method.FanOut(m))
 			}
 			userTmpl, prefix := method.TrainingFormat(cfg.Profile)
 			man, err := synth.Run(ctx, synth.Options{
