@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/regenesis-ai/regenesis/internal/eval"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
 // TestConfigPrecedence checks the order the method settings come from:
@@ -133,4 +137,52 @@ func diffConfig(got, want method.Config) string {
 		return ""
 	}
 	return fmt.Sprintf("config\n got %+v\nwant %+v", got, want)
+}
+
+// TestEvalFlagsBindOptions checks that eval's flags start at
+// eval.DefaultOptions, that a flag the user gives wins, and that
+// --protocol bbh-3shot's defaults give way to an explicit flag, even one
+// equal to the zero-shot default.
+func TestEvalFlagsBindOptions(t *testing.T) {
+	def := eval.DefaultOptions()
+	tests := []struct {
+		name      string
+		args      []string
+		want      func(o *eval.Options)
+		wantSuite string
+	}{
+		{"defaults", nil, func(*eval.Options) {}, ""},
+		{"flags", []string{"--mode", "maj", "--samples", "5", "--temperature", "0.9", "--top-p=0.8", "--seed", "3", "--limit", "7", "--split", "dev", "--concurrency", "6", "--max-tokens", "512"},
+			func(o *eval.Options) {
+				o.Mode, o.Samples, o.Temperature, o.TopP, o.Seed = eval.Majority, 5, 0.9, 0.8, 3
+				o.Limit, o.Split, o.Concurrency, o.MaxTokens = 7, "dev", 6, 512
+			}, ""},
+		{"bbh defaults", []string{"--protocol", eval.ProtocolBBH},
+			func(o *eval.Options) { o.Protocol, o.MaxTokens = eval.ProtocolBBH, eval.BBHMaxTokens }, task.SuiteBBHReference},
+		{"bbh with an explicit default max tokens", []string{"--protocol", eval.ProtocolBBH, "--max-tokens", fmt.Sprint(eval.DefaultMaxTokens), "--suite", "bbh"},
+			func(o *eval.Options) { o.Protocol = eval.ProtocolBBH }, "bbh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var o evalFlags
+			fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
+			fs.StringVar(&o.suite, "suite", "", "")
+			o.bind(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			o.protocolDefaults(fs)
+			want := def
+			tt.want(&want)
+			got := o.opt
+			if got.Protocol != want.Protocol || got.Mode != want.Mode || got.Samples != want.Samples ||
+				got.Temperature != want.Temperature || got.TopP != want.TopP || got.MaxTokens != want.MaxTokens ||
+				got.Seed != want.Seed || got.Limit != want.Limit || got.Split != want.Split || got.Concurrency != want.Concurrency {
+				t.Errorf("options\n got %+v\nwant %+v", got, want)
+			}
+			if o.suite != tt.wantSuite {
+				t.Errorf("suite %q, want %q", o.suite, tt.wantSuite)
+			}
+		})
+	}
 }

@@ -66,31 +66,13 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all, bbh (27 subtasks) or bbh-reference (the paper's six)")
-	o.opt = eval.DefaultOptions()
-	d := o.opt
-	fs.StringVar(&o.opt.Protocol, "protocol", d.Protocol, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
-	fs.StringVar(&o.opt.Split, "split", d.Split, "split to evaluate (default: each task's test split, as in the paper)")
-	fs.IntVar(&o.opt.Limit, "limit", d.Limit, "evaluate only the first N questions of each task (0: all)")
-	fs.StringVar(&o.opt.Mode, "mode", d.Mode, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
-	fs.IntVar(&o.opt.Samples, "samples", d.Samples, "samples per question for --mode maj (K of maj@K)")
-	fs.Float64Var(&o.opt.Temperature, "temperature", d.Temperature, "sampling temperature for --mode maj")
-	fs.Float64Var(&o.opt.TopP, "top-p", d.TopP, "nucleus sampling top_p")
-	fs.IntVar(&o.opt.MaxTokens, "max-tokens", d.MaxTokens, "most new tokens per answer")
-	fs.Int64Var(&o.opt.Seed, "seed", d.Seed, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
-	fs.IntVar(&o.opt.Concurrency, "concurrency", d.Concurrency, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
+	o.bind(fs)
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
 	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if o.opt.Protocol == eval.ProtocolBBH {
-			if len(o.tasks) == 0 && o.suite == "" {
-				o.suite = task.SuiteBBHReference
-			}
-			if !cmd.Flags().Changed("max-tokens") {
-				o.opt.MaxTokens = eval.BBHMaxTokens
-			}
-		}
+		o.protocolDefaults(cmd.Flags())
 		if err := o.check(cmd.Flags()); err != nil {
 			return err
 		}
@@ -186,6 +168,38 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		return printResults(cmd.OutOrStdout(), res, o.out)
 	}
 	return cmd
+}
+
+// bind starts o.opt at eval.DefaultOptions and binds the decoding, split,
+// limit, seed and concurrency flags onto it.
+func (o *evalFlags) bind(fs *pflag.FlagSet) {
+	o.opt = eval.DefaultOptions()
+	d := o.opt
+	fs.StringVar(&o.opt.Protocol, "protocol", d.Protocol, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
+	fs.StringVar(&o.opt.Split, "split", d.Split, "split to evaluate (default: each task's test split, as in the paper)")
+	fs.IntVar(&o.opt.Limit, "limit", d.Limit, "evaluate only the first N questions of each task (0: all)")
+	fs.StringVar(&o.opt.Mode, "mode", d.Mode, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
+	fs.IntVar(&o.opt.Samples, "samples", d.Samples, "samples per question for --mode maj (K of maj@K)")
+	fs.Float64Var(&o.opt.Temperature, "temperature", d.Temperature, "sampling temperature for --mode maj")
+	fs.Float64Var(&o.opt.TopP, "top-p", d.TopP, "nucleus sampling top_p")
+	fs.IntVar(&o.opt.MaxTokens, "max-tokens", d.MaxTokens, "most new tokens per answer")
+	fs.Int64Var(&o.opt.Seed, "seed", d.Seed, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
+	fs.IntVar(&o.opt.Concurrency, "concurrency", d.Concurrency, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
+}
+
+// protocolDefaults applies --protocol bbh-3shot's own defaults to what the
+// user did not set: the suite bbh-reference (without --task or --suite)
+// and BBHMaxTokens (without --max-tokens, even one equal to the default).
+func (o *evalFlags) protocolDefaults(fs *pflag.FlagSet) {
+	if o.opt.Protocol != eval.ProtocolBBH {
+		return
+	}
+	if len(o.tasks) == 0 && o.suite == "" {
+		o.suite = task.SuiteBBHReference
+	}
+	if !fs.Changed("max-tokens") {
+		o.opt.MaxTokens = eval.BBHMaxTokens
+	}
 }
 
 // promptFunc returns the prompts of the protocol: our templates, or BBH's
