@@ -77,8 +77,9 @@ func (b *Base) BeginBlind(ex task.Example) *Question {
 }
 
 // Question is one question's synthesis under way: the outcome being built,
-// every request counted per stage and its usage summed. Its methods are
-// safe for concurrent use by the question's chains.
+// every request counted per stage and its usage summed. Request and Step
+// are safe for concurrent use by the question's chains; its rounds
+// (Sample) run one after the other.
 type Question struct {
 	base *Base
 	// Example is the question as the stages see it.
