@@ -24,22 +24,15 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
-// evalFlags are the flags of regenesis eval.
+// evalFlags are the flags of regenesis eval; the decoding, split, limit,
+// seed and concurrency flags are bound onto opt, which starts at
+// eval.DefaultOptions.
 type evalFlags struct {
-	tasks       []string
-	suite       string
-	protocol    string
-	split       string
-	limit       int
-	mode        string
-	samples     int
-	temperature float64
-	topP        float64
-	maxTokens   int
-	seed        int64
-	concurrency int
-	prompts     string
-	out         string
+	tasks   []string
+	suite   string
+	opt     eval.Options
+	prompts string
+	out     string
 }
 
 func newEvalCmd() *cobra.Command {
@@ -73,29 +66,13 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	bf := addBatchFlags(fs)
 	fs.StringSliceVar(&o.tasks, "task", nil, "tasks to evaluate, comma-separated or repeated (see regenesis tasks)")
 	fs.StringVar(&o.suite, "suite", "", "evaluate a suite instead of --task: in-domain, ood, all, bbh (27 subtasks) or bbh-reference (the paper's six)")
-	fs.StringVar(&o.protocol, "protocol", eval.ProtocolZeroShot, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
-	fs.StringVar(&o.split, "split", "", "split to evaluate (default: each task's test split, as in the paper)")
-	fs.IntVar(&o.limit, "limit", 0, "evaluate only the first N questions of each task (0: all)")
-	fs.StringVar(&o.mode, "mode", eval.Greedy, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
-	fs.IntVar(&o.samples, "samples", 0, "samples per question for --mode maj (K of maj@K)")
-	fs.Float64Var(&o.temperature, "temperature", eval.DefaultTemperature, "sampling temperature for --mode maj")
-	fs.Float64Var(&o.topP, "top-p", 1, "nucleus sampling top_p")
-	fs.IntVar(&o.maxTokens, "max-tokens", eval.DefaultMaxTokens, "most new tokens per answer")
-	fs.Int64Var(&o.seed, "seed", 0, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
-	fs.IntVar(&o.concurrency, "concurrency", 0, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
+	o.bind(fs)
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides; DIR/eval/<answer type>.tmpl replaces the built-in prompt (number, math, choice, yesno, text)")
 	fs.StringVar(&o.out, "out", "", "output directory for results.json and predictions.jsonl")
 	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("out")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if o.protocol == eval.ProtocolBBH {
-			if len(o.tasks) == 0 && o.suite == "" {
-				o.suite = task.SuiteBBHReference
-			}
-			if !cmd.Flags().Changed("max-tokens") {
-				o.maxTokens = eval.BBHMaxTokens
-			}
-		}
+		o.protocolDefaults(cmd.Flags())
 		if err := o.check(cmd.Flags()); err != nil {
 			return err
 		}
@@ -116,7 +93,7 @@ requests in flight are sent again. See docs/EVAL.md.`,
 		if err != nil {
 			return err
 		}
-		if o.protocol == eval.ProtocolBBH {
+		if o.opt.Protocol == eval.ProtocolBBH {
 			for _, src := range sources {
 				if src.Name != "bbh" && !strings.HasPrefix(src.Name, "bbh.") {
 					return fmt.Errorf("--protocol %s: task %s is not a BIG-Bench Hard question set (use --suite bbh-reference, --suite bbh, or bbh.<subtask> tasks)", eval.ProtocolBBH, src.Name)
@@ -162,28 +139,19 @@ requests in flight are sent again. See docs/EVAL.md.`,
 				Stats: session.Progress,
 			})
 			defer display.Stop()
-			return eval.Run(ctx, eval.Options{
-				Model:        session.Model,
-				Completer:    display.Completer(completer),
-				Prompt:       prompt,
-				Protocol:     o.protocol,
-				Sources:      sources,
-				Split:        o.split,
-				Limit:        o.limit,
-				Mode:         o.mode,
-				Samples:      o.samples,
-				Temperature:  o.temperature,
-				TopP:         o.topP,
-				MaxTokens:    o.maxTokens,
-				Seed:         o.seed,
-				Concurrency:  cmp.Or(o.concurrency, session.Ready),
-				OutDir:       outDir,
-				Shard:        part,
-				Servers:      session.Client.Servers,
-				Meta:         evalMeta(cmd, set),
-				Pricing:      &session.Pricing,
-				OnPrediction: func(*eval.Prediction) { display.AddDone(1) },
-			})
+			opt := o.opt
+			opt.Model = session.Model
+			opt.Completer = display.Completer(completer)
+			opt.Prompt = prompt
+			opt.Sources = sources
+			opt.Concurrency = cmp.Or(opt.Concurrency, session.Ready)
+			opt.OutDir = outDir
+			opt.Shard = part
+			opt.Servers = session.Client.Servers
+			opt.Meta = evalMeta(cmd, set)
+			opt.Pricing = &session.Pricing
+			opt.OnPrediction = func(*eval.Prediction) { display.AddDone(1) }
+			return eval.Run(ctx, opt)
 		}
 		var res *eval.Results
 		if bf.on {
@@ -202,20 +170,52 @@ requests in flight are sent again. See docs/EVAL.md.`,
 	return cmd
 }
 
+// bind starts o.opt at eval.DefaultOptions and binds the decoding, split,
+// limit, seed and concurrency flags onto it.
+func (o *evalFlags) bind(fs *pflag.FlagSet) {
+	o.opt = eval.DefaultOptions()
+	d := o.opt
+	fs.StringVar(&o.opt.Protocol, "protocol", d.Protocol, "how questions are asked: zeroshot (our eval/<answer type> prompts) or bbh-3shot (BIG-Bench Hard's official 3-shot chain-of-thought prompts, answers after \"So the answer is\", 2048 tokens; default suite bbh-reference)")
+	fs.StringVar(&o.opt.Split, "split", d.Split, "split to evaluate (default: each task's test split, as in the paper)")
+	fs.IntVar(&o.opt.Limit, "limit", d.Limit, "evaluate only the first N questions of each task (0: all)")
+	fs.StringVar(&o.opt.Mode, "mode", d.Mode, "decoding: greedy (temperature 0) or maj (majority of --samples samples)")
+	fs.IntVar(&o.opt.Samples, "samples", d.Samples, "samples per question for --mode maj (K of maj@K)")
+	fs.Float64Var(&o.opt.Temperature, "temperature", d.Temperature, "sampling temperature for --mode maj")
+	fs.Float64Var(&o.opt.TopP, "top-p", d.TopP, "nucleus sampling top_p")
+	fs.IntVar(&o.opt.MaxTokens, "max-tokens", d.MaxTokens, "most new tokens per answer")
+	fs.Int64Var(&o.opt.Seed, "seed", d.Seed, "seed sent with every request (sample i of a fanned-out request gets seed+i)")
+	fs.IntVar(&o.opt.Concurrency, "concurrency", d.Concurrency, "questions in flight at once, across all tasks (0: enough to keep every server's --server-concurrency busy)")
+}
+
+// protocolDefaults applies --protocol bbh-3shot's own defaults to what the
+// user did not set: the suite bbh-reference (without --task or --suite)
+// and BBHMaxTokens (without --max-tokens, even one equal to the default).
+func (o *evalFlags) protocolDefaults(fs *pflag.FlagSet) {
+	if o.opt.Protocol != eval.ProtocolBBH {
+		return
+	}
+	if len(o.tasks) == 0 && o.suite == "" {
+		o.suite = task.SuiteBBHReference
+	}
+	if !fs.Changed("max-tokens") {
+		o.opt.MaxTokens = eval.BBHMaxTokens
+	}
+}
+
 // promptFunc returns the prompts of the protocol: our templates, or BBH's
 // official 3-shot prompts from the data directory.
 func (o *evalFlags) promptFunc(set *prompts.Set, reg *task.Registry) (eval.PromptFunc, error) {
-	switch o.protocol {
+	switch o.opt.Protocol {
 	case eval.ProtocolZeroShot:
 		return eval.Templates(set)
 	case eval.ProtocolBBH:
 		b, err := eval.NewBBHPrompts(filepath.Join(reg.DataDir(), "bbh", "cot-prompts"))
 		if err != nil {
-			return nil, fmt.Errorf("--protocol %s: %w", o.protocol, err)
+			return nil, fmt.Errorf("--protocol %s: %w", o.opt.Protocol, err)
 		}
 		return b.Prompt, nil
 	}
-	return nil, fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
+	return nil, fmt.Errorf("--protocol %q: want %s or %s", o.opt.Protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
 }
 
 // check rejects flag combinations that would be silently ignored.
@@ -226,16 +226,16 @@ func (o *evalFlags) check(fs *pflag.FlagSet) error {
 	case len(o.tasks) > 0 && o.suite != "":
 		return errors.New("--task and --suite exclude each other")
 	}
-	switch o.protocol {
+	switch o.opt.Protocol {
 	case eval.ProtocolZeroShot:
 	case eval.ProtocolBBH:
 		if fs.Changed("prompts") {
 			return fmt.Errorf("--prompts replaces the zero-shot eval/ templates; --protocol %s uses BIG-Bench Hard's official prompt files instead", eval.ProtocolBBH)
 		}
 	default:
-		return fmt.Errorf("--protocol %q: want %s or %s", o.protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
+		return fmt.Errorf("--protocol %q: want %s or %s", o.opt.Protocol, eval.ProtocolZeroShot, eval.ProtocolBBH)
 	}
-	switch o.mode {
+	switch o.opt.Mode {
 	case eval.Greedy:
 		for _, name := range []string{"samples", "temperature"} {
 			if fs.Changed(name) {
@@ -243,20 +243,20 @@ func (o *evalFlags) check(fs *pflag.FlagSet) error {
 			}
 		}
 	case eval.Majority:
-		if o.samples < 1 {
+		if o.opt.Samples < 1 {
 			return fmt.Errorf("--mode %s needs --samples K (K >= 1)", eval.Majority)
 		}
 	default:
-		return fmt.Errorf("--mode %q: want %s or %s", o.mode, eval.Greedy, eval.Majority)
+		return fmt.Errorf("--mode %q: want %s or %s", o.opt.Mode, eval.Greedy, eval.Majority)
 	}
-	if o.limit < 0 {
-		return fmt.Errorf("--limit %d: want 0 (all) or more", o.limit)
+	if o.opt.Limit < 0 {
+		return fmt.Errorf("--limit %d: want 0 (all) or more", o.opt.Limit)
 	}
-	if o.concurrency < 0 {
-		return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.concurrency)
+	if o.opt.Concurrency < 0 {
+		return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.opt.Concurrency)
 	}
-	if o.maxTokens < 1 {
-		return fmt.Errorf("--max-tokens %d: want 1 or more", o.maxTokens)
+	if o.opt.MaxTokens < 1 {
+		return fmt.Errorf("--max-tokens %d: want 1 or more", o.opt.MaxTokens)
 	}
 	return nil
 }
@@ -283,7 +283,7 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 			return nil, 0, fmt.Errorf("--task: %w", err)
 		}
 		info := t.Info()
-		split := o.split
+		split := o.opt.Split
 		if split == "" {
 			split = info.TestSplit
 		}
@@ -291,8 +291,8 @@ func (o *evalFlags) sources(ctx context.Context, reg *task.Registry) ([]eval.Sou
 		if !ok {
 			return nil, 0, fmt.Errorf("task %s has no split %q (it has: %s)", info.Name, split, strings.Join(splitNames(info), ", "))
 		}
-		if o.limit > 0 && (count == 0 || count > o.limit) {
-			count = o.limit
+		if o.opt.Limit > 0 && (count == 0 || count > o.opt.Limit) {
+			count = o.opt.Limit
 		}
 		known = known && count > 0
 		total += int64(count)

@@ -39,10 +39,14 @@ type synthFlags struct {
 	profile       string
 }
 
-// configFlags binds a flag to every method.Config field; only the flags a
-// user sets override the config file.
-func configFlags(fs *pflag.FlagSet, c *method.Config) {
-	d := method.DefaultConfig()
+// configFlags binds a flag to every method.Config field of c, starting c
+// at method.DefaultConfig (the flags' defaults), and returns the flags as a
+// set of their own: configFile re-applies the ones a user set over the
+// config file.
+func configFlags(c *method.Config) *pflag.FlagSet {
+	*c = method.DefaultConfig()
+	d := *c
+	fs := pflag.NewFlagSet("method config", pflag.ContinueOnError)
 	fs.Float64Var(&c.Temperature, "temperature", d.Temperature, "sampling temperature of every stage")
 	fs.Float64Var(&c.TopP, "top-p", d.TopP, "nucleus sampling top_p")
 	fs.IntVar(&c.MaxTokens, "max-tokens", d.MaxTokens, "most new tokens per reply")
@@ -66,11 +70,12 @@ func configFlags(fs *pflag.FlagSet, c *method.Config) {
 	fs.IntVar(&c.SelectMaxTokens, "select-max-tokens", d.SelectMaxTokens, "most new tokens of a guideline selection reply")
 	fs.IntVar(&c.AdaptMaxTokens, "adapt-max-tokens", d.AdaptMaxTokens, "most new tokens of the adapted guidelines")
 	fs.IntVar(&c.StructureMaxTokens, "structure-max-tokens", d.StructureMaxTokens, "most new tokens of a reasoning structure")
+	return fs
 }
 
 func newSynthesizeCmd() *cobra.Command {
 	var o synthFlags
-	var fromFlags method.Config
+	var cfg method.Config
 	cmd := &cobra.Command{
 		Use:   "synthesize --task T[,T...] --model M --base-url URL --out DIR",
 		Short: "Synthesize filtered reasoning paths with ReGenesis or a baseline",
@@ -108,7 +113,8 @@ resumes; a finished run replays to byte-identical outputs.`,
 	fs.StringVar(&o.addGuidelines, "add-guidelines", "", "add the guidelines of this file to the pool (same formats; an existing id is replaced)")
 	fs.StringVar(&o.prompts, "prompts", "", "directory of prompt overrides: DIR/<method>/<stage>.tmpl replaces the built-in template")
 	fs.IntVar(&o.inFlight, "concurrency", 0, "questions synthesized at once (0: enough to keep --server-concurrency busy)")
-	configFlags(fs, &fromFlags)
+	cfs := configFlags(&cfg)
+	fs.AddFlagSet(cfs)
 	sf := addShardFlag(fs)
 	_ = cmd.MarkFlagRequired("task")
 	_ = cmd.MarkFlagRequired("out")
@@ -123,8 +129,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 		if o.inFlight < 0 {
 			return fmt.Errorf("--concurrency %d: want 0 (automatic) or more", o.inFlight)
 		}
-		cfg, err := o.config(fs, fromFlags)
-		if err != nil {
+		if err := o.config(cfs, &cfg); err != nil {
 			return err
 		}
 		part, err := sf.spec()
@@ -203,7 +208,7 @@ resumes; a finished run replays to byte-identical outputs.`,
 			}
 			inFlight := o.inFlight
 			if inFlight <= 0 {
-				inFlight = synth.InFlightFor(sess.Capacity, cfg.ChainsInFlight())
+				inFlight = synth.InFlightFor(sess.Capacity, method.FanOut(m))
 			}
 			userTmpl, prefix := method.TrainingFormat(cfg.Profile)
 			man, err := synth.Run(ctx, synth.Options{
@@ -326,53 +331,36 @@ func taskExemplars(ctx context.Context, tks []*task.Task, methodName string, sho
 	return out, nil
 }
 
-// config returns the profile's settings (--profile, else the config
-// file's profile key), overlaid by --config, overlaid by the config flags
-// the user set.
-func (o *synthFlags) config(fs *pflag.FlagSet, fromFlags method.Config) (method.Config, error) {
-	cfg, err := method.LoadProfileConfig(o.configFile, o.profile)
-	if err != nil {
-		return cfg, err
+// config sets *cfg, the struct the config flags are bound to, to the
+// profile's settings (--profile, else the config file's profile key) with
+// --config decoded over them, and then sets again every config flag of
+// flags the user gave: default < config file < explicit flag, even a flag
+// given its default value.
+func (o *synthFlags) config(flags *pflag.FlagSet, cfg *method.Config) error {
+	type given struct {
+		flag  *pflag.Flag
+		value string
 	}
-	overlay(&cfg, fromFlags, fs)
-	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("flags: %w", err)
-	}
-	return cfg, nil
-}
-
-// overlay copies into cfg the fields of f whose flags were set.
-func overlay(cfg *method.Config, f method.Config, fs *pflag.FlagSet) {
-	set := map[string]func(){
-		"temperature":          func() { cfg.Temperature = f.Temperature },
-		"top-p":                func() { cfg.TopP = f.TopP },
-		"max-tokens":           func() { cfg.MaxTokens = f.MaxTokens },
-		"select-samples":       func() { cfg.SelectSamples = f.SelectSamples },
-		"single-guidelines":    func() { cfg.SingleGuidelines = f.SingleGuidelines },
-		"hint":                 func() { cfg.Hint = f.Hint },
-		"hint-temperature":     func() { cfg.HintTemperature = f.HintTemperature },
-		"hint-select-samples":  func() { cfg.HintSelectSamples = f.HintSelectSamples },
-		"max-path-tokens":      func() { cfg.MaxPathTokens = f.MaxPathTokens },
-		"keep":                 func() { cfg.KeepPerQuestion = f.KeepPerQuestion },
-		"filter":               func() { cfg.Filter = f.Filter },
-		"judge":                func() { cfg.Judge = f.Judge },
-		"dedup":                func() { cfg.Dedup = f.Dedup },
-		"dedup-threshold":      func() { cfg.DedupThreshold = f.DedupThreshold },
-		"samples":              func() { cfg.Samples = f.Samples },
-		"shots":                func() { cfg.Shots = f.Shots },
-		"seed":                 func() { cfg.Seed = f.Seed },
-		"budget":               func() { cfg.Budget = f.Budget },
-		"budget-wave":          func() { cfg.BudgetWave = f.BudgetWave },
-		"budget-headroom":      func() { cfg.BudgetHeadroom = f.BudgetHeadroom },
-		"select-max-tokens":    func() { cfg.SelectMaxTokens = f.SelectMaxTokens },
-		"adapt-max-tokens":     func() { cfg.AdaptMaxTokens = f.AdaptMaxTokens },
-		"structure-max-tokens": func() { cfg.StructureMaxTokens = f.StructureMaxTokens },
-	}
-	fs.Visit(func(fl *pflag.Flag) {
-		if apply, ok := set[fl.Name]; ok {
-			apply()
+	var set []given
+	flags.VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			set = append(set, given{f, f.Value.String()})
 		}
 	})
+	loaded, err := method.LoadProfileConfig(o.configFile, o.profile)
+	if err != nil {
+		return err
+	}
+	*cfg = loaded
+	for _, g := range set {
+		if err := g.flag.Value.Set(g.value); err != nil {
+			return fmt.Errorf("--%s %s: %w", g.flag.Name, g.value, err)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	return nil
 }
 
 // pool returns the guideline pool the flags ask for: --guidelines (a

@@ -180,3 +180,17 @@ func (o Options) ModeLabel() string {
 	}
 	return Greedy
 }
+
+// DefaultOptions returns the paper's evaluation settings: greedy decoding,
+// zero-shot prompts, top_p 1, DefaultMaxTokens, and DefaultTemperature for
+// the majority mode. Set the run's own fields (Model, Completer, Prompt,
+// Sources, OutDir, ...) on it.
+func DefaultOptions() Options {
+	return Options{
+		Protocol:    ProtocolZeroShot,
+		Mode:        Greedy,
+		Temperature: DefaultTemperature,
+		TopP:        1,
+		MaxTokens:   DefaultMaxTokens,
+	}
+}

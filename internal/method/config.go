@@ -113,8 +113,12 @@ func (c Config) wave() int {
 }
 
 // ChainsInFlight is about how many requests of one question are in flight at
-// once: the whole main round under the paper budget, a wave under the
-// adaptive one. Size the questions in flight with it (synth.InFlightFor).
+// once for a method whose main round is the larger of Samples and
+// ReGenesis' with a 25-guideline pool: the whole round under the paper
+// budget, a wave under the adaptive one.
+//
+// Deprecated: a method reports its own per-question fan-out (FanOut); size
+// the questions in flight with synth.InFlightFor(capacity, FanOut(m)).
 func (c Config) ChainsInFlight() int {
 	if c.Budget == BudgetAdaptive {
 		return c.wave()

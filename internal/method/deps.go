@@ -3,6 +3,7 @@ package method
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -51,9 +52,37 @@ func (d Deps) Validate(needGuidelines bool) error {
 	return errors.Join(errs...)
 }
 
-// constructors maps each method name to its constructor.
-func constructors() map[string]func(Deps, Config) (Method, error) {
-	return map[string]func(Deps, Config) (Method, error){
+// Constructor builds a method registered as name from its dependencies
+// and configuration (validated by the registry before it is called).
+type Constructor func(name string, d Deps, cfg Config) (Method, error)
+
+// FanOuter is what every registered method implements besides Method.
+type FanOuter interface {
+	// FanOut is the most requests one question keeps in flight at once
+	// in its main round, from the method's configuration: the whole round
+	// under the paper budget, a wave under the adaptive one (a question's
+	// hint round runs only when its main round kept nothing). The CLI
+	// sizes the questions in flight with it (synth.InFlightFor).
+	FanOut() int
+}
+
+// FanOut returns m's per-question fan-out (FanOuter), or 1 for a method
+// that does not report one.
+func FanOut(m Method) int {
+	if f, ok := m.(FanOuter); ok {
+		return f.FanOut()
+	}
+	return 1
+}
+
+// Registry maps method names to their constructors.
+type Registry struct {
+	ctors map[string]Constructor
+}
+
+// builtins lists the built-in methods, one line each.
+func builtins() map[string]Constructor {
+	return map[string]Constructor{
 		"regenesis":    newReGenesis,
 		"star":         newSTaR,
 		STaRZeroShot:   newSTaR,
@@ -64,26 +93,40 @@ func constructors() map[string]func(Deps, Config) (Method, error) {
 		"cot":          newCoT,
 		"selfdiscover": newSelfDiscover,
 		"gold":         newGold,
-		"gold-answer":  newGoldAnswer,
+		"gold-answer":  newGold,
 	}
 }
 
-// Names returns the known method names, sorted.
-func Names() []string {
-	names := make([]string, 0)
-	for n := range constructors() {
-		names = append(names, n)
+// Builtins returns a new registry of the built-in methods; Register adds
+// more to it.
+func Builtins() *Registry { return &Registry{ctors: builtins()} }
+
+// Register adds a method under name; a name already taken is an error.
+func (r *Registry) Register(name string, c Constructor) error {
+	switch {
+	case strings.TrimSpace(name) == "" || c == nil:
+		return errors.New("register method: a name and a constructor are required")
+	case r.ctors[name] != nil:
+		return fmt.Errorf("register method %q: the name is taken", name)
 	}
-	slices.Sort(names)
-	return names
+	r.ctors[name] = c
+	return nil
 }
 
-// New returns the method called name, configured by cfg.
-func New(name string, d Deps, cfg Config) (Method, error) {
+// Names returns the registered method names, sorted.
+func (r *Registry) Names() []string {
+	return slices.Sorted(maps.Keys(r.ctors))
+}
+
+// New returns the method called name (resolved under cfg.Profile, see
+// Resolve), configured by cfg. Under the reference profile, d.System
+// defaults to the reference system turn. A method must report its fan-out
+// (FanOuter).
+func (r *Registry) New(name string, d Deps, cfg Config) (Method, error) {
 	name = Resolve(name, cfg.Profile)
-	ctor, ok := constructors()[name]
+	ctor, ok := r.ctors[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown method %q (known: %s)", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("unknown method %q (known: %s)", name, strings.Join(r.Names(), ", "))
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("method %s: %w", name, err)
@@ -95,14 +138,22 @@ func New(name string, d Deps, cfg Config) (Method, error) {
 		}
 		d.System = strings.TrimSpace(sys)
 	}
-	m, err := ctor(d, cfg)
+	m, err := ctor(name, d, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("method %s: %w", name, err)
 	}
-	if n, ok := m.(interface{ setName(string) }); ok {
-		n.setName(name)
+	if _, ok := m.(FanOuter); !ok {
+		return nil, fmt.Errorf("method %s: %T does not report its per-question fan-out (FanOut() int)", name, m)
 	}
 	return m, nil
+}
+
+// Names returns the built-in method names, sorted.
+func Names() []string { return Builtins().Names() }
+
+// New returns the built-in method called name (Registry.New).
+func New(name string, d Deps, cfg Config) (Method, error) {
+	return Builtins().New(name, d, cfg)
 }
 
 // Resolve returns the method a name runs under a profile: under the

@@ -39,60 +39,45 @@ const (
 // reaches the answer. The paper iterates: fine-tune, generate again with
 // the new model, fine-tune the base model again on the new data
 // (regenesis run --rounds). Rationalization runs when cfg.Hint is on.
-type starFewShot struct {
-	deps   Deps
-	cfg    Config
-	filter *Filter
-}
+type starFewShot struct{ Base }
 
-func newSTaRFewShot(d Deps, cfg Config) (Method, error) {
-	if err := d.Validate(false); err != nil {
-		return nil, err
-	}
-	if err := requireTemplates(d, tmplSTaRSample, tmplSTaRRationalize, tmplJudge); err != nil {
-		return nil, err
-	}
+func newSTaRFewShot(name string, d Deps, cfg Config) (Method, error) {
 	cfg.Filter = FilterGold
 	cfg.Temperature, cfg.HintTemperature = 0, 0
 	cfg.Samples, cfg.HintSelectSamples = 1, 1
 	cfg.Budget = BudgetPaper
-	return &starFewShot{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
+	b, err := NewBase(name, d, cfg, false, tmplSTaRSample, tmplSTaRRationalize)
+	if err != nil {
+		return nil, err
+	}
+	return &starFewShot{b}, nil
 }
 
-func (m *starFewShot) Name() string { return STaRFewShot }
+// FanOut is 1: one greedy path per question.
+func (m *starFewShot) FanOut() int { return 1 }
 
 // Synthesize samples one greedy few-shot path and rationalizes a failure.
 func (m *starFewShot) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
-	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := newCounter(&out)
-	defer func() { out.Usage = calls.total() }()
-	shots, err := fewShot(m.deps, ex, tmplSTaRSample, false, m.cfg.Shots)
+	q := m.Begin(ex)
+	shots, err := fewShot(m.Deps, ex, tmplSTaRSample, false, m.Config.Shots)
 	if err != nil {
-		return out, err
+		return q.Done(), err
 	}
-	main := sampleRound{
-		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplSTaRSample,
-		sampling: pathSampling(m.cfg, 0), n: 1, shots: shots, filter: m.filter, cfg: m.cfg,
+	_, _, err = q.Sample(ctx, Round{Template: tmplSTaRSample, N: 1, Shots: shots}, q.Data())
+	if err != nil || !q.NeedsHint() {
+		return q.Done(), err
 	}
-	cands, _, err := main.run(ctx, m.deps, ex, promptData(ex), calls)
-	out.Candidates = cands
-	if err != nil || !m.cfg.Hint || ex.Answer == "" || len(out.Kept()) > 0 {
-		return out, err
-	}
-	hshots, err := fewShot(m.deps, ex, tmplSTaRRationalize, true, m.cfg.Shots)
+	hshots, err := fewShot(m.Deps, ex, tmplSTaRRationalize, true, m.Config.Shots)
 	if err != nil {
-		return out, err
+		return q.Done(), err
 	}
-	rat := sampleRound{
-		method: m.Name(), round: RoundRationalize, stage: RoundRationalize, tmpl: tmplSTaRRationalize,
-		sampling: pathSampling(m.cfg, 0), n: 1, first: 1, hinted: true, shots: hshots,
-		filter: m.filter, cfg: m.cfg,
-	}
-	data := promptData(ex)
+	data := q.Data()
 	data.Hint = ex.Answer
-	rcands, _, err := rat.run(ctx, m.deps, ex, data, calls)
-	out.Candidates = append(out.Candidates, rcands...)
-	return out, err
+	_, _, err = q.Sample(ctx, Round{
+		Name: RoundRationalize, Stage: RoundRationalize, Template: tmplSTaRRationalize,
+		N: 1, First: 1, Hinted: true, Shots: hshots,
+	}, data)
+	return q.Done(), err
 }
 
 // lmsiFewShot is LMSI with its original settings (Huang et al., 2022):
@@ -101,48 +86,36 @@ func (m *starFewShot) Synthesize(ctx context.Context, ex task.Example) (Outcome,
 // LMSI uses none), 32 sampled paths at temperature 0.7,
 // the majority answer as the pseudo-label (no gold answer is used), and
 // every path that agrees with it kept: no cap, no near-duplicate removal.
-type lmsiFewShot struct {
-	deps   Deps
-	cfg    Config
-	filter *Filter
-}
+type lmsiFewShot struct{ Base }
 
-func newLMSIFewShot(d Deps, cfg Config) (Method, error) {
-	if err := d.Validate(false); err != nil {
-		return nil, err
-	}
-	if err := requireTemplates(d, tmplLMSISample, tmplJudge); err != nil {
-		return nil, err
-	}
+func newLMSIFewShot(name string, d Deps, cfg Config) (Method, error) {
 	cfg.Filter = FilterMajority
 	cfg.Hint, cfg.Judge, cfg.Dedup = false, false, false
 	cfg.Samples, cfg.Temperature = lmsiPaperSamples, lmsiPaperTemperature
 	cfg.KeepPerQuestion = lmsiPaperSamples
 	cfg.Budget = BudgetPaper
-	return &lmsiFewShot{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
+	b, err := NewBase(name, d, cfg, false, tmplLMSISample)
+	if err != nil {
+		return nil, err
+	}
+	return &lmsiFewShot{b}, nil
 }
 
-func (m *lmsiFewShot) Name() string { return LMSIFewShot }
+// FanOut is the 32 paths of the paper's settings, all at once.
+func (m *lmsiFewShot) FanOut() int { return m.Config.Samples }
 
 // Synthesize samples 32 few-shot paths and keeps those agreeing with the
 // majority. The stages see the example without its gold answer and
 // rationale; its exemplars are other questions'.
 func (m *lmsiFewShot) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
-	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	blind := ex
-	blind.Answer, blind.Rationale = "", ""
-	calls := newCounter(&out)
-	defer func() { out.Usage = calls.total() }()
-	shots, err := fewShot(m.deps, blind, tmplLMSISample, false, m.cfg.Shots)
+	q := m.BeginBlind(ex)
+	shots, err := fewShot(m.Deps, q.Example, tmplLMSISample, false, m.Config.Shots)
 	if err != nil {
-		return out, err
+		return q.Done(), err
 	}
-	r := sampleRound{
-		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplLMSISample,
-		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples, shots: shots,
-		filter: m.filter, cfg: m.cfg,
-	}
-	cands, share, err := r.run(ctx, m.deps, blind, promptData(blind), calls)
-	out.Candidates, out.Agreement = cands, share
-	return out, err
+	_, share, err := q.Sample(ctx, Round{
+		Template: tmplLMSISample, Temperature: m.Config.Temperature, N: m.Config.Samples, Shots: shots,
+	}, q.Data())
+	q.Out.Agreement = share
+	return q.Done(), err
 }

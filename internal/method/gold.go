@@ -24,11 +24,12 @@ type gold struct {
 	answerOnly bool
 }
 
-func newGold(Deps, Config) (Method, error) { return gold{name: "gold"}, nil }
-
-func newGoldAnswer(Deps, Config) (Method, error) {
-	return gold{name: "gold-answer", answerOnly: true}, nil
+func newGold(name string, _ Deps, _ Config) (Method, error) {
+	return gold{name: name, answerOnly: name == "gold-answer"}, nil
 }
+
+// FanOut is 0: the gold baseline sends no request.
+func (m gold) FanOut() int { return 0 }
 
 func (m gold) Name() string { return m.name }
 

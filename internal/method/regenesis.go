@@ -3,10 +3,8 @@ package method
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
-	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -32,29 +30,25 @@ const (
 // path, filtered by the final answer, with a hinted round for questions left
 // without a path.
 type reGenesis struct {
-	deps     Deps
-	cfg      Config
-	filter   *Filter
+	Base
 	hintPool []guideline.Guideline
 }
 
-func newReGenesis(d Deps, cfg Config) (Method, error) {
-	if err := d.Validate(true); err != nil {
+func newReGenesis(name string, d Deps, cfg Config) (Method, error) {
+	b, err := NewBase(name, d, cfg, true, tmplSelect, tmplAdapt, tmplStructure, tmplPath)
+	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{tmplSelect, tmplAdapt, tmplStructure, tmplPath, tmplJudge} {
-		if !d.Prompts.Has(name) {
-			return nil, fmt.Errorf("prompt template %q is missing", name)
-		}
-	}
-	m := &reGenesis{deps: d, cfg: cfg, filter: NewFilter(d, cfg), hintPool: guideline.ForHint(d.Guidelines)}
+	m := &reGenesis{Base: b, hintPool: guideline.ForHint(d.Guidelines)}
 	if cfg.Hint && len(m.hintPool) == 0 {
 		return nil, fmt.Errorf("hint round is on but every guideline assumes a current solution")
 	}
 	return m, nil
 }
 
-func (m *reGenesis) Name() string { return "regenesis" }
+// FanOut is the main round's: one chain per guideline set (each pool
+// guideline alone, and the picked sets), or a wave of them.
+func (m *reGenesis) FanOut() int { return m.RoundFanOut(m.mainRound().size()) }
 
 // round describes one pass of the stages over a question.
 type round struct {
@@ -83,39 +77,33 @@ func (r round) size() int {
 	return r.picks
 }
 
+func (m *reGenesis) mainRound() round {
+	return round{
+		name: RoundMain, temperature: m.Config.Temperature, pool: m.Deps.Guidelines,
+		picks: m.Config.SelectSamples, singles: m.Config.SingleGuidelines,
+	}
+}
+
 // Synthesize runs the main round and, when it keeps nothing, the hint round.
 func (m *reGenesis) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
-	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := newCounter(&out)
-	defer func() { out.Usage = calls.total() }()
-	main := round{
-		name: RoundMain, temperature: m.cfg.Temperature, pool: m.deps.Guidelines,
-		picks: m.cfg.SelectSamples, singles: m.cfg.SingleGuidelines,
-	}
-	cands, share, err := m.run(ctx, ex, main, calls, true)
+	q := m.Begin(ex)
+	main := m.mainRound()
+	_, share, err := m.run(ctx, q, main, true)
 	if err != nil {
-		return out, err
+		return q.Done(), err
 	}
-	out.Candidates = cands
-	out.StoppedEarly = len(cands) < main.size()
-	if m.cfg.Filter == FilterMajority {
-		out.Agreement = share
+	if m.Config.Filter == FilterMajority {
+		q.Out.Agreement = share
 	}
-	if !m.cfg.Hint || m.cfg.Filter != FilterGold || ex.Answer == "" || len(out.Kept()) > 0 {
-		out.Usage = calls.total()
-		return out, nil
+	if !q.NeedsHint() {
+		return q.Done(), nil
 	}
 	hint := round{
-		name: RoundHint, temperature: m.cfg.HintTemperature, pool: m.hintPool,
-		picks: m.cfg.HintSelectSamples, hint: ex.Answer, firstIndex: main.size(),
+		name: RoundHint, temperature: m.Config.HintTemperature, pool: m.hintPool,
+		picks: m.Config.HintSelectSamples, hint: ex.Answer, firstIndex: main.size(),
 	}
-	hcands, _, err := m.run(ctx, ex, hint, calls, false)
-	if err != nil {
-		return out, err
-	}
-	out.Candidates = append(out.Candidates, hcands...)
-	out.Usage = calls.total()
-	return out, nil
+	_, _, err = m.run(ctx, q, hint, false)
+	return q.Done(), err
 }
 
 // run does one round and filters it: one chain per guideline set, the
@@ -126,27 +114,19 @@ func (m *reGenesis) Synthesize(ctx context.Context, ex task.Example) (Outcome, e
 // moves to its next stage as soon as its previous stage returns. Under the
 // adaptive budget (adaptive rounds only) the chains run a wave at a time
 // and the round may stop early; only the chains that ran are returned.
-func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *counter, adaptive bool) ([]Candidate, float64, error) {
-	cands := make([]Candidate, r.size())
-	for i := range cands {
-		cands[i] = Candidate{
-			Task: ex.Task, QuestionID: ex.ID, Method: m.Name(), Index: r.firstIndex + i,
-			Round: r.name, Hinted: r.hint != "", Verdict: answer.Unchecked,
-		}
-	}
+func (m *reGenesis) run(ctx context.Context, q *Question, r round, adaptive bool) ([]Candidate, float64, error) {
 	singles := 0
 	if r.singles {
 		singles = len(r.pool)
 	}
-	picks := sync.OnceValues(func() ([]picked, error) { return m.pick(ctx, ex, r, calls) })
-	memo := newJudgeMemo()
-	var share float64
-	plan := chainPlan{
-		cfg: m.cfg, ex: ex, adaptive: adaptive, orderStage: "budget/" + r.stage("order"),
-		n: len(cands), distinctSets: true, spec: ex.Spec,
-		run: func(ctx context.Context, i int) error {
+	picks := sync.OnceValues(func() ([]picked, error) { return m.pick(ctx, q, r) })
+	return q.chains(ctx, chains{
+		round: r.name, orderStage: "budget/" + r.stage("order"), n: r.size(), first: r.firstIndex,
+		hinted: r.hint != "", adaptive: adaptive, distinctSets: true,
+		fill: func(ctx context.Context, c *Candidate) error {
+			i := c.Index - r.firstIndex
 			if i < singles {
-				return m.chain(ctx, ex, r, []guideline.Guideline{r.pool[i]}, &cands[i], calls)
+				return m.chain(ctx, q, r, []guideline.Guideline{r.pool[i]}, c)
 			}
 			sets, err := picks()
 			if err != nil {
@@ -154,23 +134,12 @@ func (m *reGenesis) run(ctx context.Context, ex task.Example, r round, calls *co
 			}
 			s := sets[i-singles]
 			if s.why != "" {
-				cands[i].Reason = StageFailed("select", s.why)
+				c.Reason = StageFailed("select", s.why)
 				return nil
 			}
-			return m.chain(ctx, ex, r, s.set, &cands[i], calls)
+			return m.chain(ctx, q, r, s.set, c)
 		},
-		settle: func(ctx context.Context, ran []int) ([]Candidate, error) {
-			out := pickCandidates(cands, ran)
-			var err error
-			share, err = m.filter.apply(ctx, ex, out, "cap/"+r.name, calls, memo)
-			return out, err
-		},
-	}
-	out, err := plan.execute(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, share, nil
+	})
 }
 
 // picked is one sampled guideline set, or why the sample is unusable.
@@ -180,13 +149,13 @@ type picked struct {
 }
 
 // pick asks for r.picks guideline selections in one request.
-func (m *reGenesis) pick(ctx context.Context, ex task.Example, r round, calls *counter) ([]picked, error) {
-	text, err := m.deps.Prompts.Render(tmplSelect, m.data(ex, r, nil))
+func (m *reGenesis) pick(ctx context.Context, q *Question, r round) ([]picked, error) {
+	text, err := m.Deps.Prompts.Render(tmplSelect, m.data(q.Example, r, nil))
 	if err != nil {
 		return nil, err
 	}
 	stage := r.stage("select")
-	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, "select"), r.picks, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
+	resp, err := q.Request(ctx, stage, nil, text, m.Sampling("select", r.temperature), r.picks, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", stage, err)
 	}
@@ -209,33 +178,39 @@ func (m *reGenesis) pick(ctx context.Context, ex task.Example, r round, calls *c
 }
 
 // chain runs adapt -> structure -> path for one guideline set and fills c.
-func (m *reGenesis) chain(ctx context.Context, ex task.Example, r round, set []guideline.Guideline, c *Candidate, calls *counter) error {
+func (m *reGenesis) chain(ctx context.Context, q *Question, r round, set []guideline.Guideline, c *Candidate) error {
 	c.GuidelineIDs = guideline.IDs(set)
-	data := m.data(ex, r, set)
-	adapted, why, err := m.step(ctx, ex, r, "adapt", tmplAdapt, data, c, calls)
-	if err != nil || why != "" {
-		return err
+	data := m.data(q.Example, r, set)
+	for _, st := range []struct {
+		name, tmpl string
+		dst, kept  *string
+	}{
+		{"adapt", tmplAdapt, &data.Adapted, &c.AdaptedGuidelines},
+		{"structure", tmplStructure, &data.Structure, &c.Structure},
+	} {
+		stage := r.stage(st.name)
+		reply, why, err := q.Step(ctx, stage, st.tmpl, data, m.Sampling(st.name, r.temperature), c.Index)
+		if err != nil {
+			return wrapIndexed(stage, c.Index, err)
+		}
+		if why != "" {
+			c.Reason = StageFailed(st.name, why)
+			return nil
+		}
+		*st.dst, *st.kept = reply, reply
 	}
-	c.AdaptedGuidelines = adapted
-	data.Adapted = adapted
-	structure, why, err := m.step(ctx, ex, r, "structure", tmplStructure, data, c, calls)
-	if err != nil || why != "" {
-		return err
-	}
-	c.Structure = structure
-	data.Structure = structure
 	pathTmpl := tmplPath
-	if r.hint != "" && m.cfg.Profile == ProfileReference {
+	if r.hint != "" && m.Config.Profile == ProfileReference {
 		pathTmpl = tmplRefHintPath
 	}
-	text, err := m.deps.Prompts.Render(pathTmpl, data)
+	text, err := m.Deps.Prompts.Render(pathTmpl, data)
 	if err != nil {
 		return err
 	}
 	stage := r.stage("path")
-	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, "path"), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
+	resp, err := q.Request(ctx, stage, nil, text, m.Sampling("path", r.temperature), 1, c.Index)
 	if err != nil {
-		return fmt.Errorf("%s %d: %w", stage, c.Index, err)
+		return wrapIndexed(stage, c.Index, err)
 	}
 	if len(resp.Choices) == 0 {
 		c.Reason = StageFailed("path", "server returned no sample")
@@ -247,34 +222,6 @@ func (m *reGenesis) chain(ctx context.Context, ex task.Example, r round, set []g
 	return nil
 }
 
-// step runs one intermediate stage and returns its trimmed reply, or why
-// the reply is unusable (recorded in c.Reason).
-func (m *reGenesis) step(ctx context.Context, ex task.Example, r round, name, tmpl string, data prompts.Data, c *Candidate, calls *counter) (string, string, error) {
-	text, err := m.deps.Prompts.Render(tmpl, data)
-	if err != nil {
-		return "", "", err
-	}
-	stage := r.stage(name)
-	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(r, name), 1, SeedFor(m.cfg.Seed, ex.ID, stage, c.Index))
-	if err != nil {
-		return "", "", fmt.Errorf("%s %d: %w", stage, c.Index, err)
-	}
-	why := ""
-	reply := ""
-	switch {
-	case len(resp.Choices) == 0:
-		why = "server returned no sample"
-	case strings.TrimSpace(resp.Choices[0].Text) == "":
-		why = "empty reply"
-	default:
-		reply = strings.TrimSpace(resp.Choices[0].Text)
-	}
-	if why != "" {
-		c.Reason = StageFailed(name, why)
-	}
-	return reply, why, nil
-}
-
 func (m *reGenesis) data(ex task.Example, r round, set []guideline.Guideline) prompts.Data {
 	if set == nil {
 		set = r.pool
@@ -283,8 +230,4 @@ func (m *reGenesis) data(ex task.Example, r round, set []guideline.Guideline) pr
 		Task: ex.Task, Question: ex.Question, AnswerFormat: AnswerFormat(ex.Spec),
 		Guidelines: set, Hint: r.hint,
 	}
-}
-
-func (m *reGenesis) sampling(r round, stage string) Sampling {
-	return Sampling{Temperature: r.temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.stageTokens(stage)}
 }

@@ -3,11 +3,9 @@ package method
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
-	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -28,57 +26,59 @@ const sdMaxPicks = 4
 // structure from the selected guidelines, then Samples paths following that
 // one structure, filtered by the shared filter chain. Unlike ReGenesis there
 // is no guideline set per path, so paths differ only by sampling.
-type selfDiscover struct {
-	deps   Deps
-	cfg    Config
-	filter *Filter
-}
+type selfDiscover struct{ Base }
 
-func newSelfDiscover(d Deps, cfg Config) (Method, error) {
-	if err := d.Validate(true); err != nil {
+func newSelfDiscover(name string, d Deps, cfg Config) (Method, error) {
+	b, err := NewBase(name, d, cfg, true, tmplSDSelect, tmplSDAdapt, tmplSDStructure, tmplSDPath)
+	if err != nil {
 		return nil, err
 	}
-	if err := requireTemplates(d, tmplSDSelect, tmplSDAdapt, tmplSDStructure, tmplSDPath, tmplJudge); err != nil {
-		return nil, err
-	}
-	return &selfDiscover{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
+	return &selfDiscover{b}, nil
 }
 
-func (m *selfDiscover) Name() string { return "selfdiscover" }
+// FanOut is that of the paths: Samples, or a wave of them (the stages
+// before them send one request at a time).
+func (m *selfDiscover) FanOut() int { return m.RoundFanOut(m.Config.Samples) }
 
 // Synthesize builds the question's structure and samples paths from it. When
 // a stage before the paths fails, the outcome is one candidate that records
 // the failure.
 func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
-	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := newCounter(&out)
-	defer func() { out.Usage = calls.total() }()
-	data := promptData(ex)
-	data.Guidelines = m.deps.Guidelines
+	q := m.Begin(ex)
+	data := q.Data()
+	data.Guidelines = m.Deps.Guidelines
 	// failed records a stage failure before the paths as the one candidate.
-	failed := func(stage, why string, set []guideline.Guideline) Outcome {
-		out.Candidates = []Candidate{{
+	failed := func(stage, why string, set []guideline.Guideline) (Outcome, error) {
+		q.Out.Candidates = []Candidate{{
 			Task: ex.Task, QuestionID: ex.ID, Method: m.Name(), Round: RoundMain,
 			GuidelineIDs: guideline.IDs(set), AdaptedGuidelines: data.Adapted,
 			Verdict: answer.Unchecked, Reason: StageFailed(stage, why),
 		}}
-		return out
+		return q.Done(), nil
+	}
+	// step runs one stage before the paths.
+	step := func(stage, tmpl string) (string, string, error) {
+		reply, why, err := q.Step(ctx, stage, tmpl, data, m.Sampling(stage, m.Config.Temperature), 0)
+		if err != nil {
+			return "", "", fmt.Errorf("%s: %w", stage, err)
+		}
+		return reply, why, nil
 	}
 
-	reply, why, err := m.step(ctx, ex, "select", tmplSDSelect, data, calls)
+	reply, why, err := step("select", tmplSDSelect)
 	if err != nil {
-		return out, err
+		return q.Done(), err
 	}
 	if why != "" {
-		return failed("select", why, nil), nil
+		return failed("select", why, nil)
 	}
-	nums := ParseGuidelinePicks(reply, m.deps.Guidelines, sdMaxPicks)
+	nums := ParseGuidelinePicks(reply, m.Deps.Guidelines, sdMaxPicks)
 	if len(nums) == 0 {
-		return failed("select", "no module number or name in reply", nil), nil
+		return failed("select", "no module number or name in reply", nil)
 	}
 	set := make([]guideline.Guideline, len(nums))
 	for i, n := range nums {
-		set[i] = m.deps.Guidelines[n-1]
+		set[i] = m.Deps.Guidelines[n-1]
 	}
 	data.Guidelines = set
 
@@ -89,53 +89,25 @@ func (m *selfDiscover) Synthesize(ctx context.Context, ex task.Example) (Outcome
 		{"adapt", tmplSDAdapt, &data.Adapted},
 		{"structure", tmplSDStructure, &data.Structure},
 	} {
-		reply, why, err := m.step(ctx, ex, st.stage, st.tmpl, data, calls)
+		reply, why, err := step(st.stage, st.tmpl)
 		if err != nil {
-			return out, err
+			return q.Done(), err
 		}
 		if why != "" {
-			return failed(st.stage, why, set), nil
+			return failed(st.stage, why, set)
 		}
 		*st.dst = reply
 	}
 
 	ids := guideline.IDs(set)
-	r := sampleRound{
-		method: m.Name(), round: RoundMain, stage: "path", tmpl: tmplSDPath,
-		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
-		adaptive: true, filter: m.filter, cfg: m.cfg,
-		decorate: func(c *Candidate) {
+	_, share, err := q.Sample(ctx, Round{
+		Stage: "path", Template: tmplSDPath, Temperature: m.Config.Temperature, N: m.Config.Samples, Adaptive: true,
+		Decorate: func(c *Candidate) {
 			c.GuidelineIDs = ids
 			c.AdaptedGuidelines = data.Adapted
 			c.Structure = data.Structure
 		},
-	}
-	cands, share, err := r.run(ctx, m.deps, ex, data, calls)
-	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
-	out.StoppedEarly = err == nil && len(cands) < r.n
-	return out, err
-}
-
-// step runs one single-sample stage and returns its trimmed reply, or why
-// the reply is unusable.
-func (m *selfDiscover) step(ctx context.Context, ex task.Example, stage, tmpl string, data prompts.Data, calls *counter) (reply, why string, err error) {
-	text, err := m.deps.Prompts.Render(tmpl, data)
-	if err != nil {
-		return "", "", err
-	}
-	resp, err := calls.sample(ctx, m.deps, stage, text, m.sampling(stage), 1, SeedFor(m.cfg.Seed, ex.ID, stage, 0))
-	if err != nil {
-		return "", "", fmt.Errorf("%s: %w", stage, err)
-	}
-	switch {
-	case len(resp.Choices) == 0:
-		return "", "server returned no sample", nil
-	case strings.TrimSpace(resp.Choices[0].Text) == "":
-		return "", "empty reply", nil
-	}
-	return strings.TrimSpace(resp.Choices[0].Text), "", nil
-}
-
-func (m *selfDiscover) sampling(stage string) Sampling {
-	return Sampling{Temperature: m.cfg.Temperature, TopP: m.cfg.TopP, MaxTokens: m.cfg.stageTokens(stage)}
+	}, data)
+	q.Out.Agreement = share
+	return q.Done(), err
 }

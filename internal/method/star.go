@@ -23,60 +23,37 @@ const (
 // answer, whatever cfg.Filter says. Rationalization runs when cfg.Hint is on,
 // with the hint round's budget (HintSelectSamples paths at HintTemperature),
 // so that STaR and ReGenesis spend alike on the questions they fail.
-type star struct {
-	deps   Deps
-	cfg    Config
-	filter *Filter
-	// name is the name the method was asked for ("star" or "star-zeroshot").
-	name string
-}
+type star struct{ Base }
 
-func newSTaR(d Deps, cfg Config) (Method, error) {
-	if err := d.Validate(false); err != nil {
-		return nil, err
-	}
-	if err := requireTemplates(d, tmplSTaRSample, tmplSTaRRationalize, tmplJudge); err != nil {
-		return nil, err
-	}
+func newSTaR(name string, d Deps, cfg Config) (Method, error) {
 	cfg.Filter = FilterGold
-	return &star{deps: d, cfg: cfg, filter: NewFilter(d, cfg)}, nil
-}
-
-func (m *star) Name() string {
-	if m.name != "" {
-		return m.name
+	b, err := NewBase(name, d, cfg, false, tmplSTaRSample, tmplSTaRRationalize)
+	if err != nil {
+		return nil, err
 	}
-	return "star"
+	return &star{b}, nil
 }
 
-func (m *star) setName(n string) { m.name = n }
+// FanOut is the main round's: Samples paths, or a wave of them.
+func (m *star) FanOut() int { return m.RoundFanOut(m.Config.Samples) }
 
 // Synthesize samples, filters, and rationalizes a question left without a
 // kept path.
 func (m *star) Synthesize(ctx context.Context, ex task.Example) (Outcome, error) {
-	out := Outcome{Example: ex, Calls: make(map[string]int)}
-	calls := newCounter(&out)
-	defer func() { out.Usage = calls.total() }()
-	main := sampleRound{
-		method: m.Name(), round: RoundMain, stage: StageSample, tmpl: tmplSTaRSample,
-		sampling: pathSampling(m.cfg, m.cfg.Temperature), n: m.cfg.Samples,
-		adaptive: true, filter: m.filter, cfg: m.cfg,
+	q := m.Begin(ex)
+	cfg := m.Config
+	_, share, err := q.Sample(ctx, Round{
+		Template: tmplSTaRSample, Temperature: cfg.Temperature, N: cfg.Samples, Adaptive: true,
+	}, q.Data())
+	q.Out.Agreement = share
+	if err != nil || !q.NeedsHint() {
+		return q.Done(), err
 	}
-	cands, share, err := main.run(ctx, m.deps, ex, promptData(ex), calls)
-	out.Candidates, out.Agreement, out.Usage = cands, share, calls.total()
-	out.StoppedEarly = err == nil && len(cands) < main.n
-	if err != nil || !m.cfg.Hint || ex.Answer == "" || len(out.Kept()) > 0 {
-		return out, err
-	}
-	rat := sampleRound{
-		method: m.Name(), round: RoundRationalize, stage: RoundRationalize, tmpl: tmplSTaRRationalize,
-		sampling: pathSampling(m.cfg, m.cfg.HintTemperature), n: m.cfg.HintSelectSamples,
-		first: m.cfg.Samples, hinted: true, filter: m.filter, cfg: m.cfg,
-	}
-	data := promptData(ex)
+	data := q.Data()
 	data.Hint = ex.Answer
-	rcands, _, err := rat.run(ctx, m.deps, ex, data, calls)
-	out.Candidates = append(out.Candidates, rcands...)
-	out.Usage = calls.total()
-	return out, err
+	_, _, err = q.Sample(ctx, Round{
+		Name: RoundRationalize, Stage: RoundRationalize, Template: tmplSTaRRationalize,
+		Temperature: cfg.HintTemperature, N: cfg.HintSelectSamples, First: cfg.Samples, Hinted: true,
+	}, data)
+	return q.Done(), err
 }
