@@ -17,8 +17,8 @@ type Options struct {
 	Workers int
 	// Window bounds the items taken from the source and not yet emitted
 	// (being worked on, or finished and waiting for an earlier one), so the
-	// source is never more than Window items ahead of emit. Zero means
-	// 4×Workers; a window smaller than Workers is raised to Workers.
+	// source is never more than Window items ahead of emit. Less than 1
+	// means 4×Workers; a window smaller than Workers is raised to Workers.
 	Window int
 }
 
@@ -26,7 +26,7 @@ type Options struct {
 func (o Options) sizes() (workers, window int) {
 	workers = max(o.Workers, 1)
 	window = o.Window
-	if window == 0 {
+	if window < 1 {
 		window = 4 * workers
 	}
 	return workers, max(window, workers)

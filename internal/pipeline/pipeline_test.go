@@ -115,6 +115,7 @@ func TestRunOrder(t *testing.T) {
 		{name: "random, window above workers", n: 60, workers: 3, window: 7, release: rand.New(rand.NewPCG(1, 2)).Perm(60)},
 		{name: "random, window of workers", n: 40, workers: 4, window: 4, release: rand.New(rand.NewPCG(3, 4)).Perm(40)},
 		{name: "default window", n: 30, workers: 2, release: rand.New(rand.NewPCG(5, 6)).Perm(30)},
+		{name: "negative window", n: 30, workers: 3, window: -1, release: rand.New(rand.NewPCG(11, 12)).Perm(30)},
 		{name: "window below workers", n: 20, workers: 5, window: 2, release: rand.New(rand.NewPCG(7, 8)).Perm(20)},
 		{name: "one worker", n: 10, workers: 1, window: 3, release: rand.New(rand.NewPCG(9, 10)).Perm(10)},
 		{name: "in order", n: 12, workers: 3, window: 6, release: iota(12)},
@@ -172,9 +173,9 @@ func TestRunOrder(t *testing.T) {
 	}
 }
 
-// cmp returns a, or b when a is zero.
+// cmp returns a, or b when a is less than 1.
 func cmp(a, b int) int {
-	if a == 0 {
+	if a < 1 {
 		return b
 	}
 	return a
