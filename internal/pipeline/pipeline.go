@@ -93,9 +93,9 @@ func Run[In, Out any](ctx context.Context, src iter.Seq2[In, error], opts Option
 		}
 	}
 	jobs := make(chan job[In])
-	// Every item in the window sends one result at most, so a worker never
-	// waits for the emitter.
-	results := make(chan done[In, Out], window)
+	// The emitter receives until every worker is done, so a worker waits
+	// for it at most while emit runs.
+	results := make(chan done[In, Out], workers)
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -139,7 +139,7 @@ func Run[In, Out any](ctx context.Context, src iter.Seq2[In, error], opts Option
 		close(results)
 	}()
 
-	pending := make(map[int]done[In, Out], window)
+	pending := make(map[int]done[In, Out]) // finished, waiting for an earlier item
 	next := 0
 	for r := range results {
 		if err := ctx.Err(); err != nil {
