@@ -50,13 +50,14 @@ type done[In, Out any] struct {
 // them, from the calling goroutine. emit has returned for an item before it
 // is called for the next one.
 //
-// The first error stops the run, and Run returns it once every call of work
-// has returned: an error src yields, or one work or emit returns, as is, or
-// ctx.Err() when ctx ends before every item was emitted. Whichever comes
-// first in time wins; nothing is emitted after it, and src is not read
-// further. work gets a context that ends with ctx or at the first error; an
-// item's work already under way is not abandoned but waited for, so work can
-// let what it started finish (see llm.Draining) and its result is dropped.
+// The first error stops the run: an error src yields, or one work or emit
+// returns, as is, or ctx.Err() when ctx ends before src is exhausted and
+// every item emitted. Whichever comes first in time wins; nothing is emitted
+// after it, and src is not read further. work gets a context that ends with
+// ctx or at the first error. Run returns once src's iterator and every call
+// of work have returned: work already under way is not abandoned but waited
+// for, so it can let what it started finish (see llm.Draining), and its
+// result is dropped. Run leaves no goroutine behind.
 //
 // At most Options.Window items are between src and emit: an item takes a
 // place in the window before it is read from src and leaves it when emit
