@@ -14,29 +14,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/regenesis-ai/regenesis/internal/fileio"
+	"github.com/regenesis-ai/regenesis/internal/pipeline"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
-// job is one question on its way to a worker; seq is its output position.
+// job is one question of the run's shard on its way to a worker.
 type job struct {
-	seq   int
 	index int // position in the whole input
 	src   *Source
 	ex    task.Example
-}
-
-// scored is a finished question.
-type scored struct {
-	seq   int
-	index int
-	p     *Prediction
 }
 
 // Run evaluates every example of opts.Sources and writes results.json and
@@ -144,15 +134,8 @@ func (o *Options) window() int {
 // shards are read and skipped. It returns the number of questions of the
 // whole input (every shard's).
 func (o *Options) pipeline(ctx context.Context, emit func(int, *Prediction) error) (int, error) {
-	g, gctx := errgroup.WithContext(ctx)
-	window := make(chan struct{}, o.window())
-	jobs := make(chan job)
-	done := make(chan scored, o.Concurrency)
-
 	inputs := 0
-	g.Go(func() error {
-		defer close(jobs)
-		seq := 0
+	jobs := func(yield func(job, error) bool) {
 		for i := range o.Sources {
 			src := &o.Sources[i]
 			read := 0
@@ -162,73 +145,29 @@ func (o *Options) pipeline(ctx context.Context, emit func(int, *Prediction) erro
 				}
 				read++
 				if err != nil {
-					return fmt.Errorf("eval: task %s: %w", src.Name, err)
+					yield(job{}, fmt.Errorf("eval: task %s: %w", src.Name, err))
+					return
 				}
 				index := inputs
 				inputs++
 				if !o.Shard.Owns(src.Name, ex.ID) {
 					continue
 				}
-				if err := gctx.Err(); err != nil {
-					return err
+				if !yield(job{index: index, src: src, ex: ex}, nil) {
+					return
 				}
-				select {
-				case window <- struct{}{}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-				select {
-				case jobs <- job{seq: seq, index: index, src: src, ex: ex}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-				seq++
 			}
 		}
-		return nil
-	})
-
-	var workers sync.WaitGroup
-	for range o.Concurrency {
-		workers.Add(1)
-		g.Go(func() error {
-			defer workers.Done()
-			for j := range jobs {
-				p, err := o.predict(gctx, j.src, j.ex)
-				if err != nil {
-					return fmt.Errorf("eval: %w", err)
-				}
-				select {
-				case done <- scored{seq: j.seq, index: j.index, p: p}:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-			return nil
-		})
 	}
-	go func() {
-		workers.Wait()
-		close(done)
-	}()
-
-	g.Go(func() error {
-		pending := make(map[int]scored, cap(window))
-		next := 0
-		for s := range done {
-			pending[s.seq] = s
-			for p, ok := pending[next]; ok; p, ok = pending[next] {
-				delete(pending, next)
-				next++
-				<-window
-				if err := emit(p.index, p.p); err != nil {
-					return err
-				}
-			}
+	predict := func(ctx context.Context, j job) (*Prediction, error) {
+		p, err := o.predict(ctx, j.src, j.ex)
+		if err != nil {
+			return nil, fmt.Errorf("eval: %w", err)
 		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+		return p, nil
+	}
+	write := func(j job, p *Prediction) error { return emit(j.index, p) }
+	if err := pipeline.Run(ctx, jobs, pipeline.Options{Workers: o.Concurrency, Window: o.window()}, predict, write); err != nil {
 		return 0, err
 	}
 	return inputs, ctx.Err()

@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"iter"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/pipeline"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -57,9 +57,9 @@ type Options struct {
 	// that the questions' requests keep the LLM client's concurrency busy
 	// (see InFlightFor). Zero means DefaultInFlight.
 	InFlight int
-	// Window bounds how many finished questions may wait for an earlier one
-	// before being written, and so the memory held. Zero means 4×InFlight;
-	// it is never less than InFlight.
+	// Window bounds how many questions may be read and not yet written (in
+	// flight, or finished and waiting for an earlier one), and so the memory
+	// held. Zero means 4×InFlight; it is never less than InFlight.
 	Window int
 	// Manifest is the manifest's static part (version, command, config,
 	// prompt hashes, ...); Run fills in the counts and the run info.
@@ -92,11 +92,10 @@ func InFlightFor(concurrency, perQuestion int) int {
 	return max(n, 8)
 }
 
-type result struct {
-	seq   int
-	index int // position in the whole input
-	out   method.Outcome
-	err   error
+// item is an example of the run's shard and its position in the whole input.
+type item struct {
+	index int
+	ex    task.Example
 }
 
 // Run synthesizes every example and writes the outputs. Files are written
@@ -111,10 +110,6 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	if opt.InFlight <= 0 {
 		opt.InFlight = DefaultInFlight
 	}
-	if opt.Window <= 0 {
-		opt.Window = 4 * opt.InFlight
-	}
-	opt.Window = max(opt.Window, opt.InFlight)
 	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
@@ -127,50 +122,45 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	}
 	defer w.abort()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make(chan result, opt.Window)
-	window := make(chan struct{}, opt.Window)
-	var inputs int // set by produce before it closes results
-	go produce(ctx, opt, window, results, &inputs)
-
 	m := opt.Manifest
 	m.Begin(opt.Method.Name())
-	var firstErr error
-	pending := make(map[int]result)
-	next := 0
-	for r := range results {
-		if firstErr != nil {
-			continue // draining after a failure
-		}
-		if r.err != nil {
-			firstErr = r.err
-			cancel()
-			continue
-		}
-		pending[r.seq] = r
-		for {
-			p, ok := pending[next]
-			if !ok {
-				break
+	// The examples of other shards are read and skipped; inputs counts
+	// every example read.
+	inputs := 0
+	examples := func(yield func(item, error) bool) {
+		for ex, err := range opt.Examples {
+			if err != nil {
+				yield(item{}, fmt.Errorf("synth: read example %d: %w", inputs+1, err))
+				return
 			}
-			delete(pending, next)
-			next++
-			o := p.out
-			if err := w.write(o, p.index); err != nil {
-				firstErr = err
-				cancel()
-				break
+			inputs++
+			if !opt.Shard.Owns(cmp.Or(ex.Task, opt.Manifest.Task), ex.ID) {
+				continue
 			}
-			m.Record(o)
-			<-window
-			if opt.OnWritten != nil {
-				opt.OnWritten(o, m.Counts)
+			if !yield(item{index: inputs - 1, ex: ex}, nil) {
+				return
 			}
 		}
 	}
-	if firstErr != nil {
-		return nil, firstErr
+	synthesize := func(ctx context.Context, it item) (method.Outcome, error) {
+		out, err := opt.Method.Synthesize(ctx, it.ex)
+		if err != nil {
+			return out, fmt.Errorf("synth: question %s: %w", it.ex.ID, err)
+		}
+		return out, nil
+	}
+	write := func(it item, o method.Outcome) error {
+		if err := w.write(o, it.index); err != nil {
+			return err
+		}
+		m.Record(o)
+		if opt.OnWritten != nil {
+			opt.OnWritten(o, m.Counts)
+		}
+		return nil
+	}
+	if err := pipeline.Run(ctx, examples, pipeline.Options{Workers: opt.InFlight, Window: opt.Window}, synthesize, write); err != nil {
+		return nil, err
 	}
 	if err := w.commit(); err != nil {
 		return nil, err
@@ -192,52 +182,4 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 		return nil, err
 	}
 	return &m, nil
-}
-
-// produce reads the examples and starts one worker per example, holding a
-// window slot (released by the writer) and an in-flight slot (released when
-// the worker finishes). Examples of other shards are skipped. It sets
-// *inputs to the number of examples read, then closes results when every
-// worker is done.
-func produce(ctx context.Context, opt Options, window chan struct{}, results chan<- result, inputs *int) {
-	inFlight := make(chan struct{}, opt.InFlight)
-	var workers sync.WaitGroup
-	defer func() {
-		workers.Wait()
-		close(results)
-	}()
-	seq, index := 0, 0
-	defer func() { *inputs = index }()
-	for ex, err := range opt.Examples {
-		if err != nil {
-			results <- result{seq: seq, err: fmt.Errorf("synth: read example %d: %w", index+1, err)}
-			return
-		}
-		index++
-		if !opt.Shard.Owns(cmp.Or(ex.Task, opt.Manifest.Task), ex.ID) {
-			continue
-		}
-		select {
-		case window <- struct{}{}:
-		case <-ctx.Done():
-			results <- result{seq: seq, err: ctx.Err()}
-			return
-		}
-		select {
-		case inFlight <- struct{}{}:
-		case <-ctx.Done():
-			results <- result{seq: seq, err: ctx.Err()}
-			return
-		}
-		n, at := seq, index-1
-		workers.Go(func() {
-			out, err := opt.Method.Synthesize(ctx, ex)
-			<-inFlight
-			if err != nil {
-				err = fmt.Errorf("synth: question %s: %w", ex.ID, err)
-			}
-			results <- result{seq: n, index: at, out: out, err: err}
-		})
-		seq++
-	}
 }
