@@ -6,39 +6,44 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 // writeJSONL converts sft.jsonl line by line to a JSONL format.
-func writeJSONL(ctx context.Context, sft, out string, f Format, lc *lengthCheck) (int, error) {
-	af, err := createAtomic(out)
-	if err != nil {
-		return 0, err
-	}
-	defer af.Abort()
-	enc := json.NewEncoder(af)
-	enc.SetEscapeHTML(false)
-	n := 0
-	for r, err := range ReadSFT(ctx, sft) {
-		if err != nil {
-			return 0, err
+func writeJSONL(ctx context.Context, sft string, out *output, f Format, lc *lengthCheck) (int, error) {
+	return out.write(func(af *fileio.File) (int, error) {
+		enc := json.NewEncoder(af)
+		enc.SetEscapeHTML(false)
+		n := 0
+		for l, err := range rundir.ReadSFT(ctx, sft) {
+			if err != nil {
+				return 0, err
+			}
+			v, err := lineFor(l.Value, f)
+			if err != nil {
+				return 0, &fileio.LineError{File: sft, Line: l.N, Field: "messages", Err: err}
+			}
+			if err := enc.Encode(v); err != nil {
+				return 0, fmt.Errorf("write %s: %w", out.path, err)
+			}
+			lc.add(l.Value.Messages)
+			n++
 		}
-		v, err := convert(r, f)
-		if err != nil {
-			return 0, &LineError{File: sft, Line: r.Line, Err: err}
-		}
-		if err := enc.Encode(v); err != nil {
-			return 0, fmt.Errorf("write %s: %w", out, err)
-		}
-		lc.add(r.Messages)
-		n++
-	}
-	return n, af.Commit()
+		return n, nil
+	})
 }
 
 // messagesLine is TRL's, axolotl's and OpenAI's conversational line.
 type messagesLine struct {
 	Messages []llm.Message `json:"messages"`
+}
+
+// promptCompletionLine is TRL's conversational prompt-completion line.
+type promptCompletionLine struct {
+	Prompt     []llm.Message `json:"prompt"`
+	Completion []llm.Message `json:"completion"`
 }
 
 // alpacaLine is LLaMA-Factory's alpaca line. Every line has every column,
@@ -68,10 +73,14 @@ const (
 	shareGPTAssistant = "gpt"
 )
 
-func convert(r Record, f Format) (any, error) {
+// lineFor is r as one line of format f; rundir.ReadSFT has validated r.
+func lineFor(r rundir.Record, f Format) (any, error) {
 	switch f {
 	case Messages, OpenAI:
 		return messagesLine{Messages: r.Messages}, nil
+	case PromptCompletion:
+		last := len(r.Messages) - 1
+		return promptCompletionLine{Prompt: r.Messages[:last], Completion: r.Messages[last:]}, nil
 	case Alpaca:
 		return toAlpaca(r.Messages)
 	case ShareGPT:
@@ -109,7 +118,7 @@ func toAlpaca(msgs []llm.Message) (alpacaLine, error) {
 		for i, m := range msgs {
 			roles[i] = m.Role
 		}
-		return alpacaLine{}, fmt.Errorf("field messages: alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
+		return alpacaLine{}, fmt.Errorf("alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
 			strings.Join(roles, ","))
 	}
 	a.Instruction = rest[0].Content

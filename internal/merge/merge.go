@@ -36,6 +36,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
@@ -125,14 +126,14 @@ func detectKind(dirs []string) (string, error) {
 		}
 		var k string
 		switch {
-		case exists(d, synth.ManifestFile), exists(d, synth.IndexFile), exists(d, synth.IndexFile+".partial"), exists(d, synth.CandidatesFile+".partial"):
+		case exists(d, rundir.ManifestFile), exists(d, rundir.IndexFile), exists(d, rundir.IndexFile+".partial"), exists(d, rundir.CandidatesFile+".partial"):
 			k = Synthesis
 		case exists(d, eval.ResultsFile), exists(d, eval.IndexFile), exists(d, eval.PredictionsFile):
 			k = Evaluation
 		case exists(d, "store.db"):
 			continue
 		default:
-			return "", fmt.Errorf("merge: %s holds neither a synthesis (%s) nor an evaluation (%s): is it a run directory?", d, synth.ManifestFile, eval.ResultsFile)
+			return "", fmt.Errorf("merge: %s holds neither a synthesis (%s) nor an evaluation (%s): is it a run directory?", d, rundir.ManifestFile, eval.ResultsFile)
 		}
 		if kind != "" && k != kind {
 			return "", fmt.Errorf("merge: %s is a %s run but %s is a %s run", d, k, first, kind)
@@ -197,12 +198,12 @@ func load(kind string, dirs []string) ([]*part, error) {
 func loadPart(kind, dir string) (*part, error) {
 	p := &part{dir: dir}
 	if kind == Synthesis {
-		if !exists(dir, synth.ManifestFile) || !exists(dir, synth.IndexFile) {
-			done := countLines(filepath.Join(dir, synth.IndexFile+".partial"))
-			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, synth.ManifestFile, done)
+		if !exists(dir, rundir.ManifestFile) || !exists(dir, rundir.IndexFile) {
+			done := countLines(filepath.Join(dir, rundir.IndexFile+".partial"))
+			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, rundir.ManifestFile, done)
 		}
 		var m synth.Manifest
-		if err := readJSON(filepath.Join(dir, synth.ManifestFile), &m); err != nil {
+		if err := readJSON(filepath.Join(dir, rundir.ManifestFile), &m); err != nil {
 			return nil, err
 		}
 		p.synth = &m
@@ -626,7 +627,7 @@ func unshardedCommand(cmd []string, out string) []string {
 }
 
 func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err error) {
-	files, err := createAll(out, synth.SFTFile, synth.CandidatesFile, synth.IndexFile)
+	files, err := createAll(out, rundir.SFTFile, rundir.CandidatesFile, rundir.IndexFile)
 	if err != nil {
 		return 0, err
 	}
@@ -639,12 +640,12 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 	type readers struct{ sft, cand *lines }
 	rs := map[*part]readers{}
 	for _, p := range parts {
-		s, err := openLines(p.dir, synth.SFTFile)
+		s, err := openLines(p.dir, rundir.SFTFile)
 		if err != nil {
 			return 0, err
 		}
 		defer s.close()
-		c, err := openLines(p.dir, synth.CandidatesFile)
+		c, err := openLines(p.dir, rundir.CandidatesFile)
 		if err != nil {
 			return 0, err
 		}
@@ -664,8 +665,8 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 		servers = append(servers, p.synth.Run.Servers)
 	}
 	m.Run.Servers = sumServers(servers)
-	n, err = walk(ctx, parts, synth.IndexFile, base.Task, func(c *cursor) error {
-		var rec synth.IndexRecord
+	n, err = walk(ctx, parts, rundir.IndexFile, base.Task, func(c *cursor) error {
+		var rec rundir.IndexRecord
 		if err := json.Unmarshal(c.head.raw, &rec); err != nil {
 			return fmt.Errorf("merge: %s line %d: %w", c.idx.path, c.idx.n, err)
 		}
