@@ -104,6 +104,10 @@ type Options struct {
 	// NonEmpty makes a run without examples fail with ErrNoExamples,
 	// leaving Out as it was.
 	NonEmpty bool
+	// Line, when set, writes a line format of the caller's: each record as
+	// the JSON of what Line returns. Format then only names the output (in
+	// DefaultOut, errors and the summary) and must not be a built-in name.
+	Line LineFunc
 }
 
 // ErrNoExamples is the error of a NonEmpty run whose input has no example.
@@ -150,8 +154,14 @@ func Export(dir, format, out string) error {
 // Run converts a synthesis directory. The output is written to a temporary
 // file renamed into place at the end, so a failed run leaves no partial file.
 func Run(ctx context.Context, opts Options) (*Summary, error) {
-	if _, err := ParseFormat(string(opts.Format)); err != nil {
-		return nil, err
+	_, perr := ParseFormat(string(opts.Format))
+	switch {
+	case opts.Line != nil && (perr == nil || opts.Format == ""):
+		return nil, fmt.Errorf("export: a custom line format needs a name of its own, not %q", opts.Format)
+	case opts.Line == nil && perr != nil:
+		return nil, perr
+	case opts.Line == nil:
+		opts.Line = LineFor(opts.Format)
 	}
 	if opts.Out == "" {
 		opts.Out = DefaultOut(opts.Dir, opts.Format)
@@ -183,7 +193,7 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 	case DPO:
 		sum.Examples, err = writeDPO(ctx, sft, candidates, w, opts.DPO, lc)
 	default:
-		sum.Examples, err = writeJSONL(ctx, sft, w, opts.Format, lc)
+		sum.Examples, err = writeJSONL(ctx, sft, w, opts.Line, lc)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", opts.Format, err)

@@ -390,3 +390,28 @@ func TestRunEmptyWarns(t *testing.T) {
 		}
 	}
 }
+
+func TestRunCustomLineNeedsItsOwnName(t *testing.T) {
+	line := func(r rundir.Record) (any, error) { return r.Meta, nil }
+	for _, f := range []Format{"", Messages, DPO} {
+		_, err := Run(context.Background(), Options{Dir: synthDir, Format: f, Out: filepath.Join(t.TempDir(), "x.jsonl"), Line: line})
+		if err == nil || !strings.Contains(err.Error(), "a custom line format needs a name of its own") {
+			t.Errorf("format %q: err = %v, want a refusal", f, err)
+		}
+	}
+}
+
+func TestRunNonEmpty(t *testing.T) {
+	dir := writeDir(t, "\n", "")
+	out := filepath.Join(dir, "out.jsonl")
+	if err := os.WriteFile(out, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Dir: dir, Format: Messages, Out: out, NonEmpty: true})
+	if !errors.Is(err, ErrNoExamples) {
+		t.Errorf("err = %v, want ErrNoExamples", err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "earlier\n" {
+		t.Errorf("out = %q, want the earlier file kept", b)
+	}
+}

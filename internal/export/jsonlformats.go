@@ -11,8 +11,40 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
-// writeJSONL converts sft.jsonl line by line to a JSONL format.
-func writeJSONL(ctx context.Context, sft string, out *output, f Format, lc *lengthCheck) (int, error) {
+// LineFunc turns one kept-path record (validated by rundir.ReadSFT) into
+// the value written, as JSON, on one line of a JSON Lines format. Every
+// line format is one: the built-in ones (LineFor) and those a caller passes
+// in Options.Line.
+type LineFunc func(r rundir.Record) (any, error)
+
+// LineFor returns the LineFunc of a built-in line format, nil for parquet
+// and dpo (and for a name that is not a format).
+func LineFor(f Format) LineFunc {
+	switch f {
+	case Messages, OpenAI:
+		return func(r rundir.Record) (any, error) { return messagesLine{Messages: r.Messages}, nil }
+	case PromptCompletion:
+		return func(r rundir.Record) (any, error) {
+			last := len(r.Messages) - 1
+			return promptCompletionLine{Prompt: r.Messages[:last], Completion: r.Messages[last:]}, nil
+		}
+	case Alpaca:
+		return func(r rundir.Record) (any, error) { return toAlpaca(r.Messages) }
+	case ShareGPT:
+		return func(r rundir.Record) (any, error) {
+			turns := make([]shareGPTTurn, len(r.Messages))
+			for i, m := range r.Messages {
+				turns[i] = shareGPTTurn{From: shareGPTRole(m.Role), Value: m.Content}
+			}
+			return shareGPTLine{Conversations: turns}, nil
+		}
+	}
+	return nil
+}
+
+// writeJSONL converts sft.jsonl line by line to a JSONL format: each
+// record as lineFor returns it.
+func writeJSONL(ctx context.Context, sft string, out *output, lineFor LineFunc, lc *lengthCheck) (int, error) {
 	return out.write(func(af *fileio.File) (int, error) {
 		enc := json.NewEncoder(af)
 		enc.SetEscapeHTML(false)
@@ -21,7 +53,7 @@ func writeJSONL(ctx context.Context, sft string, out *output, f Format, lc *leng
 			if err != nil {
 				return 0, err
 			}
-			v, err := lineFor(l.Value, f)
+			v, err := lineFor(l.Value)
 			if err != nil {
 				return 0, &fileio.LineError{File: sft, Line: l.N, Field: "messages", Err: err}
 			}
@@ -72,26 +104,6 @@ const (
 	shareGPTUser      = "human"
 	shareGPTAssistant = "gpt"
 )
-
-// lineFor is r as one line of format f; rundir.ReadSFT has validated r.
-func lineFor(r rundir.Record, f Format) (any, error) {
-	switch f {
-	case Messages, OpenAI:
-		return messagesLine{Messages: r.Messages}, nil
-	case PromptCompletion:
-		last := len(r.Messages) - 1
-		return promptCompletionLine{Prompt: r.Messages[:last], Completion: r.Messages[last:]}, nil
-	case Alpaca:
-		return toAlpaca(r.Messages)
-	case ShareGPT:
-		turns := make([]shareGPTTurn, len(r.Messages))
-		for i, m := range r.Messages {
-			turns[i] = shareGPTTurn{From: shareGPTRole(m.Role), Value: m.Content}
-		}
-		return shareGPTLine{Conversations: turns}, nil
-	}
-	return nil, fmt.Errorf("format %s is not a line format", f)
-}
 
 func shareGPTRole(role string) string {
 	switch role {
