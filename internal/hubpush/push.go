@@ -109,7 +109,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	}
 	files := []*File{
 		{Path: dataPath, Content: data},
-		{Path: "manifest.json", Content: rawMan},
+		{Path: rundir.ManifestFile, Content: rawMan},
 		{Path: "README.md", Content: card},
 	}
 	res := &Result{}

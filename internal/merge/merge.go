@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -126,7 +127,7 @@ func detectKind(dirs []string) (string, error) {
 		}
 		var k string
 		switch {
-		case exists(d, rundir.ManifestFile), exists(d, rundir.IndexFile), exists(d, rundir.IndexFile+".partial"), exists(d, rundir.CandidatesFile+".partial"):
+		case exists(d, rundir.ManifestFile), exists(d, rundir.IndexFile), exists(d, rundir.IndexFile+rundir.PartialSuffix), exists(d, rundir.CandidatesFile+rundir.PartialSuffix):
 			k = Synthesis
 		case exists(d, eval.ResultsFile), exists(d, eval.IndexFile), exists(d, eval.PredictionsFile):
 			k = Evaluation
@@ -199,7 +200,7 @@ func loadPart(kind, dir string) (*part, error) {
 	p := &part{dir: dir}
 	if kind == Synthesis {
 		if !exists(dir, rundir.ManifestFile) || !exists(dir, rundir.IndexFile) {
-			done := countLines(filepath.Join(dir, rundir.IndexFile+".partial"))
+			done := countLines(filepath.Join(dir, rundir.IndexFile+rundir.PartialSuffix))
 			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, rundir.ManifestFile, done)
 		}
 		var m synth.Manifest
@@ -409,11 +410,13 @@ func countLines(path string) int {
 	}
 }
 
-// lines reads one JSON Lines file of a shard.
+// lines reads one JSON Lines file of a shard (through fileio's reader),
+// one line at a time, each as its bytes.
 type lines struct {
 	path string
-	r    *bufio.Reader
 	f    *os.File
+	next func() (fileio.Line[json.RawMessage], error, bool)
+	stop func()
 	n    int
 }
 
@@ -423,34 +426,35 @@ func openLines(dir, name string) (*lines, error) {
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	return &lines{path: path, f: f, r: bufio.NewReaderSize(f, 1<<16)}, nil
+	next, stop := iter.Pull2(fileio.ReadLines[json.RawMessage](path, f))
+	return &lines{path: path, f: f, next: next, stop: stop}, nil
 }
 
-// next returns the next line with its newline, or io.EOF.
-func (l *lines) next() ([]byte, error) {
-	b, err := l.r.ReadBytes('\n')
-	if err == io.EOF && len(b) == 0 {
+// line returns the next line with its newline, or io.EOF.
+func (l *lines) line() ([]byte, error) {
+	v, err, ok := l.next()
+	if !ok {
 		return nil, io.EOF
 	}
-	l.n++
-	if err == io.EOF {
-		return nil, fmt.Errorf("merge: %s line %d: cut off (no newline): the file is damaged", l.path, l.n)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("merge: %s: %w", l.path, err)
+		return nil, fmt.Errorf("merge: %w", err)
 	}
-	return b, nil
+	l.n = v.N
+	return append(v.Value, '\n'), nil
 }
 
 // atEOF fails unless every line was read.
 func (l *lines) atEOF() error {
-	if _, err := l.next(); err != io.EOF {
+	if _, err := l.line(); err != io.EOF {
 		return fmt.Errorf("merge: %s has lines beyond those its index lists (line %d): the shard is damaged", l.path, l.n)
 	}
 	return nil
 }
 
-func (l *lines) close() { l.f.Close() }
+func (l *lines) close() {
+	l.stop()
+	l.f.Close()
+}
 
 // head is a shard's next question in the k-way merge.
 type head struct {
@@ -470,7 +474,7 @@ type cursor struct {
 }
 
 func (c *cursor) advance() error {
-	raw, err := c.idx.next()
+	raw, err := c.idx.line()
 	if err == io.EOF {
 		c.head = head{}
 		return nil
@@ -676,7 +680,7 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			StoppedEarly: rec.StoppedEarly, Candidates: make([]method.Candidate, 0, rec.Candidates),
 		}
 		for range rec.Candidates {
-			line, err := r.cand.next()
+			line, err := r.cand.line()
 			if err != nil {
 				return missingLines(err, r.cand, c)
 			}
@@ -693,7 +697,7 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			}
 		}
 		for range rec.SFT {
-			line, err := r.sft.next()
+			line, err := r.sft.line()
 			if err != nil {
 				return missingLines(err, r.sft, c)
 			}
@@ -843,7 +847,7 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 	}
 	n, err = walk(ctx, parts, eval.IndexFile, "", func(c *cursor) error {
 		l := preds[c.p]
-		line, err := l.next()
+		line, err := l.line()
 		if err != nil {
 			return missingLines(err, l, c)
 		}

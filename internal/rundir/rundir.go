@@ -30,7 +30,7 @@ const (
 	// PartialSuffix ends the name of an output of an unfinished run
 	// (sft.jsonl.partial, ...), kept for inspection and replaced by the
 	// next run.
-	PartialSuffix = ".partial"
+	PartialSuffix = fileio.PartialSuffix
 )
 
 // QuestionKey identifies one question of one task.
