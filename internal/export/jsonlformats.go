@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 // LineFunc turns one kept-path record (validated by rundir.ReadSFT) into
 // the value written, as JSON, on one line of a JSON Lines format. Every
 // line format is one: the built-in ones (LineFor) and those a caller passes
-// in Options.Line.
+// in Options.Line. An error is reported at the record's file and line; a
+// *fileio.LineError without a file gives the field too.
 type LineFunc func(r rundir.Record) (any, error)
 
 // LineFor returns the LineFunc of a built-in line format, nil for parquet
@@ -55,7 +57,12 @@ func writeJSONL(ctx context.Context, sft string, out *output, lineFor LineFunc, 
 			}
 			v, err := lineFor(l.Value)
 			if err != nil {
-				return 0, &fileio.LineError{File: sft, Line: l.N, Field: "messages", Err: err}
+				le, ok := errors.AsType[*fileio.LineError](err)
+				if !ok || le.File != "" {
+					le = &fileio.LineError{Err: err}
+				}
+				le.File, le.Line = sft, l.N
+				return 0, le
 			}
 			if err := enc.Encode(v); err != nil {
 				return 0, fmt.Errorf("write %s: %w", out.path, err)
@@ -130,8 +137,8 @@ func toAlpaca(msgs []llm.Message) (alpacaLine, error) {
 		for i, m := range msgs {
 			roles[i] = m.Role
 		}
-		return alpacaLine{}, fmt.Errorf("alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
-			strings.Join(roles, ","))
+		return alpacaLine{}, &fileio.LineError{Field: "messages", Err: fmt.Errorf("alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
+			strings.Join(roles, ","))}
 	}
 	a.Instruction = rest[0].Content
 	a.Output = rest[1].Content
