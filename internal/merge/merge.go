@@ -701,9 +701,7 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			if err != nil {
 				return missingLines(err, r.sft, c)
 			}
-			var s struct {
-				QuestionID string `json:"question_id"`
-			}
+			var s rundir.Record
 			if err := json.Unmarshal(line, &s); err != nil {
 				return fmt.Errorf("merge: %s line %d: %w", r.sft.path, r.sft.n, err)
 			}
