@@ -33,7 +33,7 @@ func TestGroupCandidates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, CandidatesFile, strings.Join(tt.lines, "\n")+"\n")
+			path := fileOf(t, CandidatesFile, tt.lines...)
 			var groups []string
 			var err error
 			for g, e := range GroupCandidates(t.Context(), path) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,10 +16,11 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/method"
 )
 
-func writeFile(t *testing.T, name, content string) string {
+// fileOf writes lines, each ended by a newline, to a new file named name.
+func fileOf(t *testing.T, name string, lines ...string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -58,7 +60,7 @@ func TestReadSFTValidates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// The bad line is line 3, after a good line and a blank one.
-			path := writeFile(t, SFTFile, good+"\n\n"+tt.line+"\n")
+			path := fileOf(t, SFTFile, good, "", tt.line)
 			var lines []int
 			var err error
 			for l, e := range ReadSFT(t.Context(), path) {
@@ -89,11 +91,7 @@ func TestReadSFTValidates(t *testing.T) {
 }
 
 func TestReadSFTCanceled(t *testing.T) {
-	var b strings.Builder
-	for range 3000 {
-		b.WriteString(`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}` + "\n")
-	}
-	path := writeFile(t, SFTFile, b.String())
+	path := fileOf(t, SFTFile, slices.Repeat([]string{`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}`}, 3000)...)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	n := 0
