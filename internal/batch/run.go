@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 )
 
@@ -190,17 +190,11 @@ func (r *Runner) download(ctx context.Context, b *Batch, p Pending) ([]byte, []s
 		if err != nil {
 			return err
 		}
-		sc := bufio.NewScanner(bytes.NewReader(raw))
-		sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-		for n := 1; sc.Scan(); n++ {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
+		for l, err := range fileio.ReadLines[outputLine]("file "+fileID, bytes.NewReader(raw)) {
+			if err != nil {
+				return fmt.Errorf("batch %s: %w", b.ID, err)
 			}
-			var ol outputLine
-			if err := json.Unmarshal(line, &ol); err != nil {
-				return fmt.Errorf("batch %s: file %s line %d: %w", b.ID, fileID, n, err)
-			}
+			ol, n := l.Value, l.N
 			want, ours := p.Samples[ol.CustomID]
 			if !ours || answered[ol.CustomID] {
 				return fmt.Errorf("batch %s: file %s line %d: custom_id %q was not asked for, or answered twice", b.ID, fileID, n, ol.CustomID)
@@ -218,7 +212,7 @@ func (r *Runner) download(ctx context.Context, b *Batch, p Pending) ([]byte, []s
 			good.Write(enc)
 			good.WriteByte('\n')
 		}
-		return sc.Err()
+		return nil
 	}
 	for _, id := range []*string{b.OutputFileID, b.ErrorFileID} {
 		if id != nil && *id != "" {
@@ -253,14 +247,11 @@ func (r *Runner) Collector(ctx context.Context) (*Collector, error) {
 		if err != nil {
 			return nil, err
 		}
-		sc := bufio.NewScanner(bytes.NewReader(raw))
-		sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
-		for sc.Scan() {
-			var s saved
-			if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-				return nil, fmt.Errorf("batch: the store's output of batch %s: %w", id, err)
+		for l, err := range fileio.ReadLines[saved]("the store's output of batch "+id, bytes.NewReader(raw)) {
+			if err != nil {
+				return nil, fmt.Errorf("batch: %w", err)
 			}
-			c.results[s.CustomID] = s.Body
+			c.results[l.Value.CustomID] = l.Value.Body
 		}
 	}
 	return c, nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -74,7 +75,7 @@ func TestSynthesizeCost(t *testing.T) {
 			if code := Main(args, &stdout, &stderr); code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 			}
-			raw, err := os.ReadFile(filepath.Join(out, synth.ManifestFile))
+			raw, err := os.ReadFile(filepath.Join(out, rundir.ManifestFile))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,9 +39,12 @@ the format a trainer reads:
             every wrong-answer path once (near duplicates dropped), against the
             question's kept paths in turn; each line also carries task,
             question_id, both guideline_ids, hinted flags and rejected_reason
+  prompt-completion
+            TRL's conversational {"prompt": [...], "completion": [...]} JSONL
+            (the loss on the reply only; what train --engine trl writes)
 
-The output file is named after the format (sft_<format>.jsonl, sft.parquet,
-dpo.jsonl) and goes into --out DIR, by default the synthesis directory itself;
+The output file is named after the format (sft_<format>.jsonl,
+sft_prompt_completion.jsonl, sft.parquet, dpo.jsonl) and goes into --out DIR, by default the synthesis directory itself;
 --out-file FILE names the file instead. It is written to a temporary file and
 renamed when complete, so a failed export leaves an earlier file as it was. Examples longer than about --token-limit tokens are
 reported, since TRL truncates at 1024 tokens by default.`,

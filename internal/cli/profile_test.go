@@ -17,6 +17,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -184,12 +185,12 @@ func TestSynthesizeReferenceProfile(t *testing.T) {
 	golden.Check(t, filepath.Join("testdata", "profile_reference", "requests.golden"), []byte(strings.Join(lines, "\n")+"\n"))
 
 	outs := readSynthOutputs(t, out)
-	sft := outs[synth.SFTFile]
+	sft := outs[rundir.SFTFile]
 	if len(bytes.TrimSpace(sft)) == 0 {
 		t.Fatal("no training record")
 	}
 	for _, line := range bytes.Split(bytes.TrimSpace(sft), []byte("\n")) {
-		var r synth.SFTRecord
+		var r rundir.Record
 		if err := json.Unmarshal(line, &r); err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +231,7 @@ func TestSynthesizeReferenceProfile(t *testing.T) {
 		}
 	}
 	var man synth.Manifest
-	if err := json.Unmarshal(outs[synth.ManifestFile], &man); err != nil {
+	if err := json.Unmarshal(outs[rundir.ManifestFile], &man); err != nil {
 		t.Fatal(err)
 	}
 	if man.Config.Profile != "reference" || !man.Config.Judge || man.Config.Dedup || man.Task != task.StrategyQAFacts ||
@@ -347,7 +348,7 @@ func TestSynthesizeLMSIReferenceBuiltinExemplars(t *testing.T) {
 		}
 	}
 	var man synth.Manifest
-	if err := json.Unmarshal(readSynthOutputs(t, out)[synth.ManifestFile], &man); err != nil {
+	if err := json.Unmarshal(readSynthOutputs(t, out)[rundir.ManifestFile], &man); err != nil {
 		t.Fatal(err)
 	}
 	if man.Method != method.LMSIFewShot {

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
-	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -110,7 +110,7 @@ func TestCredentialsNeverWritten(t *testing.T) {
 
 	// The recorded command pastes back: parsed by the same command, it
 	// gives the flags of the run, minus the credentials.
-	b, err := os.ReadFile(filepath.Join(synthDir, synth.ManifestFile))
+	b, err := os.ReadFile(filepath.Join(synthDir, rundir.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -57,7 +58,7 @@ func TestSynthesizeCommand(t *testing.T) {
 	}
 	first := readSynthOutputs(t, out)
 	var man synth.Manifest
-	if err := json.Unmarshal(first[synth.ManifestFile], &man); err != nil {
+	if err := json.Unmarshal(first[rundir.ManifestFile], &man); err != nil {
 		t.Fatal(err)
 	}
 	if man.Config.KeepPerQuestion != 2 || man.Config.Seed != 4 || man.Config.Temperature != 1.2 {
@@ -81,10 +82,10 @@ func TestSynthesizeCommand(t *testing.T) {
 		t.Errorf("stdout %q does not report the cost", stdout.String())
 	}
 	cmdLine := strings.Join(man.Command, " ")
-	if strings.Contains(string(first[synth.ManifestFile]), "sk-very-secret") || !strings.Contains(cmdLine, "--seed=4") {
+	if strings.Contains(string(first[rundir.ManifestFile]), "sk-very-secret") || !strings.Contains(cmdLine, "--seed=4") {
 		t.Errorf("manifest command %q (must hold the flags and no secret)", cmdLine)
 	}
-	for _, line := range bytes.Split(bytes.TrimSpace(first[synth.CandidatesFile]), []byte("\n")) {
+	for _, line := range bytes.Split(bytes.TrimSpace(first[rundir.CandidatesFile]), []byte("\n")) {
 		var c method.Candidate
 		if err := json.Unmarshal(line, &c); err != nil {
 			t.Fatal(err)
@@ -116,7 +117,7 @@ func TestSynthesizeCommand(t *testing.T) {
 		t.Fatalf("adaptive: exit %d\n%s", code, stderr.String())
 	}
 	var aman synth.Manifest
-	if err := json.Unmarshal(readSynthOutputs(t, adaptiveOut)[synth.ManifestFile], &aman); err != nil {
+	if err := json.Unmarshal(readSynthOutputs(t, adaptiveOut)[rundir.ManifestFile], &aman); err != nil {
 		t.Fatal(err)
 	}
 	if aman.Config.Budget != method.BudgetAdaptive || aman.Cost.StoppedEarly == 0 || aman.Cost.Samples >= man.Cost.Samples || aman.Counts.Kept != man.Counts.Kept {
@@ -129,12 +130,12 @@ func TestSynthesizeCommand(t *testing.T) {
 func readSynthOutputs(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, name := range []string{synth.SFTFile, synth.CandidatesFile, synth.ManifestFile} {
+	for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile, rundir.ManifestFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name == synth.ManifestFile {
+		if name == rundir.ManifestFile {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Fatal(err)

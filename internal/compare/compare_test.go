@@ -16,9 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/regenesis-ai/regenesis/internal/cost"
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -42,7 +42,7 @@ func load(t *testing.T, dirs ...string) []*Stats {
 func kept(t *testing.T, dir string) *float64 {
 	t.Helper()
 	var paths []string
-	for g, err := range export.GroupCandidates(context.Background(), filepath.Join(dir, export.CandidatesFile)) {
+	for g, err := range rundir.GroupCandidates(context.Background(), filepath.Join(dir, rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}

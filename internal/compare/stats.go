@@ -16,8 +16,8 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -114,8 +114,8 @@ func Load(ctx context.Context, dir string) (*Stats, error) {
 		methods: map[string]bool{},
 		tasks:   map[string]bool{},
 	}
-	path := filepath.Join(dir, export.CandidatesFile)
-	for g, err := range export.GroupCandidates(ctx, path) {
+	path := filepath.Join(dir, rundir.CandidatesFile)
+	for g, err := range rundir.GroupCandidates(ctx, path) {
 		if err != nil {
 			return nil, fmt.Errorf("compare %s: %w", dir, err)
 		}
@@ -130,7 +130,7 @@ func Load(ctx context.Context, dir string) (*Stats, error) {
 
 // readManifest fills s.Budget and s.Cost from dir's manifest.json, if any.
 func readManifest(dir string, s *Stats) error {
-	path := filepath.Join(dir, synth.ManifestFile)
+	path := filepath.Join(dir, rundir.ManifestFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

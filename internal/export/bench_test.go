@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 // benchDir writes a synthesis directory of q questions, each with 5 kept
@@ -14,11 +16,11 @@ import (
 func benchDir(b *testing.B, q int) string {
 	b.Helper()
 	dir := b.TempDir()
-	sft, err := os.Create(filepath.Join(dir, SFTFile))
+	sft, err := os.Create(filepath.Join(dir, rundir.SFTFile))
 	if err != nil {
 		b.Fatal(err)
 	}
-	cands, err := os.Create(filepath.Join(dir, CandidatesFile))
+	cands, err := os.Create(filepath.Join(dir, rundir.CandidatesFile))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 // dpoLine is TRL's conversational preference line, with where each path
@@ -110,41 +112,44 @@ func Pairs(cands []method.Candidate, opt DPOOptions) []Pair {
 // question's sft line and both paths from its candidates, each cleaned as
 // synth cleans training targets (method.Clean), so that chosen and rejected
 // texts are treated alike.
-func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, lc *lengthCheck) (int, error) {
-	af, err := createAtomic(out)
-	if err != nil {
-		return 0, err
-	}
-	defer af.Abort()
+func writeDPO(ctx context.Context, sft, candidates string, out *output, opt DPOOptions, lc *lengthCheck) (int, error) {
+	return out.write(func(af *fileio.File) (int, error) {
+		return writePairs(ctx, sft, candidates, af, opt, lc)
+	})
+}
+
+func writePairs(ctx context.Context, sft, candidates string, af *fileio.File, opt DPOOptions, lc *lengthCheck) (int, error) {
 	enc := json.NewEncoder(af)
 	enc.SetEscapeHTML(false)
 
-	next, stop := iter.Pull2(ReadSFT(ctx, sft))
+	next, stop := iter.Pull2(rundir.ReadSFT(ctx, sft))
 	defer stop()
-	var last Record
-	prompt := func(g QuestionGroup) ([]llm.Message, error) {
-		for last.Key() != g.Key || last.Line == 0 {
-			r, err, ok := next()
+	var last fileio.Line[rundir.Record]
+	prompt := func(g rundir.QuestionGroup) ([]llm.Message, error) {
+		for last.Value.Key() != g.Key || last.N == 0 {
+			l, err, ok := next()
 			if err != nil {
 				return nil, err
 			}
 			if !ok {
-				return nil, &LineError{File: candidates, Line: g.Line, Err: fmt.Errorf(
+				return nil, &fileio.LineError{File: candidates, Line: g.Line, Err: fmt.Errorf(
 					"question %s has kept paths but no line in %s at or after the previous question's; are both files from the same run?", g.Key, sft)}
 			}
-			last = r
+			last = l
 		}
-		return last.Messages[:len(last.Messages)-1], nil
+		ms := last.Value.Messages
+		return ms[:len(ms)-1], nil
 	}
 	// targetPrefix is what synthesis put before the question's first kept
 	// path in its training target (the reference profile's "Let's think
 	// step by step."), so that chosen and rejected read as the SFT targets.
-	targetPrefix := func(g QuestionGroup) string {
+	targetPrefix := func(g rundir.QuestionGroup) string {
 		for _, c := range g.Candidates {
 			if !c.Kept {
 				continue
 			}
-			target := last.Messages[len(last.Messages)-1].Content
+			ms := last.Value.Messages
+			target := ms[len(ms)-1].Content
 			if body := method.Clean(c.Path); body != "" && strings.HasSuffix(target, body) {
 				return strings.TrimSuffix(target, body)
 			}
@@ -154,7 +159,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 	}
 
 	n := 0
-	for g, err := range GroupCandidates(ctx, candidates) {
+	for g, err := range rundir.GroupCandidates(ctx, candidates) {
 		if err != nil {
 			return 0, err
 		}
@@ -182,7 +187,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 				RejectedReason: reason,
 			}
 			if err := enc.Encode(line); err != nil {
-				return 0, fmt.Errorf("write %s: %w", out, err)
+				return 0, fmt.Errorf("write %s: %w", af.Path(), err)
 			}
 			longer := line.Chosen
 			if len(line.Rejected[0].Content) > len(line.Chosen[0].Content) {
@@ -192,7 +197,7 @@ func writeDPO(ctx context.Context, sft, candidates, out string, opt DPOOptions, 
 			n++
 		}
 	}
-	return n, af.Commit()
+	return n, nil
 }
 
 func ids(v []string) []string {

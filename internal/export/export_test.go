@@ -13,7 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/golden"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 const synthDir = "testdata/synth"
@@ -107,7 +109,7 @@ func TestRunParquetGolden(t *testing.T) {
 
 func TestDefaultOut(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{SFTFile, CandidatesFile} {
+	for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile} {
 		b, err := os.ReadFile(filepath.Join(synthDir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -223,10 +225,10 @@ func TestApproxTokens(t *testing.T) {
 func writeDir(t *testing.T, sft, candidates string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, SFTFile), []byte(sft), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.SFTFile), []byte(sft), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, CandidatesFile), []byte(candidates), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.CandidatesFile), []byte(candidates), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -242,12 +244,12 @@ func TestRunBadInput(t *testing.T) {
 		want       string
 	}{
 		{"malformed json", Messages, good + "{\"messages\": [\n", "", "sft.jsonl:2: malformed JSON"},
-		{"no messages", ShareGPT, good + good + `{"task":"t"}`, "", "sft.jsonl:3: field messages: missing or empty"},
-		{"bad role", Messages, `{"messages":[{"role":"user","content":"q"},{"role":"model","content":"a"}]}`, "", `sft.jsonl:1: field messages[1].role: "model" is not system, user or assistant`},
-		{"empty content", Parquet, `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"  "}]}`, "", "sft.jsonl:1: field messages[1].content: empty"},
-		{"ends with user", OpenAI, `{"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, "", `sft.jsonl:1: field messages[1].role: the last turn is "user", want assistant`},
-		{"alpaca multi-turn", Alpaca, good + `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"},{"role":"assistant","content":"a2"}]}`, "", "sft.jsonl:2: field messages: alpaca holds one user and one assistant turn (after an optional system turn), got roles user,assistant,user,assistant"},
-		{"candidate without id", DPO, good, `{"task":"t","path":"p"}`, "candidates.jsonl:1: field question_id: missing or empty"},
+		{"no messages", ShareGPT, good + good + `{"task":"t"}`, "", `sft.jsonl:3: field "messages": missing or empty`},
+		{"bad role", Messages, `{"messages":[{"role":"user","content":"q"},{"role":"model","content":"a"}]}`, "", `sft.jsonl:1: field "messages[1].role": "model" is not system, user or assistant`},
+		{"empty content", Parquet, `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"  "}]}`, "", `sft.jsonl:1: field "messages[1].content": empty`},
+		{"ends with user", OpenAI, `{"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, "", `sft.jsonl:1: field "messages[1].role": the last turn is "user", want assistant`},
+		{"alpaca multi-turn", Alpaca, good + `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"},{"role":"assistant","content":"a2"}]}`, "", `sft.jsonl:2: field "messages": alpaca holds one user and one assistant turn (after an optional system turn), got roles user,assistant,user,assistant`},
+		{"candidate without id", DPO, good, `{"task":"t","path":"p"}`, `candidates.jsonl:1: field "question_id": missing or empty`},
 		{"candidates not grouped", DPO, good,
 			`{"task":"t","question_id":"1","kept":true,"path":"a"}` + "\n" + `{"task":"t","question_id":"2","path":"b"}` + "\n" + `{"task":"t","question_id":"1","path":"c"}`,
 			"candidates.jsonl:3: question t/1 appears again after other questions"},
@@ -263,9 +265,9 @@ func TestRunBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
-			var le *LineError
+			var le *fileio.LineError
 			if !errors.As(err, &le) {
-				t.Errorf("err = %T, want a *LineError in the chain", err)
+				t.Errorf("err = %T, want a *fileio.LineError in the chain", err)
 			}
 			entries, _ := os.ReadDir(filepath.Join(dir, "out"))
 			for _, e := range entries {
@@ -340,13 +342,13 @@ func TestPairs(t *testing.T) {
 func TestRunRefusesToOverwriteInput(t *testing.T) {
 	const line = `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}` + "\n"
 	dir := writeDir(t, line, "")
-	for _, out := range []string{filepath.Join(dir, "sub", "..", SFTFile), filepath.Join(dir, CandidatesFile)} {
+	for _, out := range []string{filepath.Join(dir, "sub", "..", rundir.SFTFile), filepath.Join(dir, rundir.CandidatesFile)} {
 		_, err := Run(context.Background(), Options{Dir: dir, Format: Messages, Out: out})
 		if err == nil || !strings.Contains(err.Error(), "would overwrite the input") {
 			t.Errorf("out %s: err = %v, want a refusal", out, err)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, SFTFile)); err != nil || string(b) != line {
+	if b, err := os.ReadFile(filepath.Join(dir, rundir.SFTFile)); err != nil || string(b) != line {
 		t.Errorf("sft.jsonl = %q, %v; want it untouched", b, err)
 	}
 }
@@ -376,8 +378,8 @@ func TestRunEmptyWarns(t *testing.T) {
 		format Format
 		want   string
 	}{
-		{Messages, "no kept paths in " + filepath.Join(dir, SFTFile) + ": the output is empty"},
-		{DPO, "no question with both a kept and a wrong-answer path in " + filepath.Join(dir, CandidatesFile) + ": the output is empty"},
+		{Messages, "no kept paths in " + filepath.Join(dir, rundir.SFTFile) + ": the output is empty"},
+		{DPO, "no question with both a kept and a wrong-answer path in " + filepath.Join(dir, rundir.CandidatesFile) + ": the output is empty"},
 	} {
 		sum, err := Run(context.Background(), Options{Dir: dir, Format: tt.format})
 		if err != nil {
@@ -386,5 +388,30 @@ func TestRunEmptyWarns(t *testing.T) {
 		if sum.Examples != 0 || len(sum.Warnings) != 1 || sum.Warnings[0] != tt.want {
 			t.Errorf("%s: examples %d, warnings %q; want 0 and %q", tt.format, sum.Examples, sum.Warnings, tt.want)
 		}
+	}
+}
+
+func TestRunCustomLineNeedsItsOwnName(t *testing.T) {
+	line := func(r rundir.Record) (any, error) { return r.Meta, nil }
+	for _, f := range []Format{"", Messages, DPO} {
+		_, err := Run(context.Background(), Options{Dir: synthDir, Format: f, Out: filepath.Join(t.TempDir(), "x.jsonl"), Line: line})
+		if err == nil || !strings.Contains(err.Error(), "a custom line format needs a name of its own") {
+			t.Errorf("format %q: err = %v, want a refusal", f, err)
+		}
+	}
+}
+
+func TestRunNonEmpty(t *testing.T) {
+	dir := writeDir(t, "\n", "")
+	out := filepath.Join(dir, "out.jsonl")
+	if err := os.WriteFile(out, []byte("earlier\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Dir: dir, Format: Messages, Out: out, NonEmpty: true})
+	if !errors.Is(err, ErrNoExamples) {
+		t.Errorf("err = %v, want ErrNoExamples", err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "earlier\n" {
+		t.Errorf("out = %q, want the earlier file kept", b)
 	}
 }

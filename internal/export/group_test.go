@@ -10,17 +10,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 // readGroup parses JSONL candidates of one question.
 func readGroup(t *testing.T, jsonl string) []method.Candidate {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), CandidatesFile)
+	path := filepath.Join(t.TempDir(), rundir.CandidatesFile)
 	if err := os.WriteFile(path, []byte(strings.TrimSpace(jsonl)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var all []method.Candidate
-	for g, err := range GroupCandidates(context.Background(), path) {
+	for g, err := range rundir.GroupCandidates(context.Background(), path) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +32,7 @@ func readGroup(t *testing.T, jsonl string) []method.Candidate {
 
 func TestGroupCandidates(t *testing.T) {
 	var got []string
-	for g, err := range GroupCandidates(context.Background(), filepath.Join(synthDir, CandidatesFile)) {
+	for g, err := range rundir.GroupCandidates(context.Background(), filepath.Join(synthDir, rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +46,7 @@ func TestGroupCandidates(t *testing.T) {
 
 func TestGroupCandidatesStopsEarly(t *testing.T) {
 	n := 0
-	for _, err := range GroupCandidates(context.Background(), filepath.Join(synthDir, CandidatesFile)) {
+	for _, err := range rundir.GroupCandidates(context.Background(), filepath.Join(synthDir, rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}

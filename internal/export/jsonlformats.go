@@ -3,42 +3,86 @@ package export
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
-// writeJSONL converts sft.jsonl line by line to a JSONL format.
-func writeJSONL(ctx context.Context, sft, out string, f Format, lc *lengthCheck) (int, error) {
-	af, err := createAtomic(out)
-	if err != nil {
-		return 0, err
+// LineFunc turns one kept-path record (validated by rundir.ReadSFT) into
+// the value written, as JSON, on one line of a JSON Lines format. Every
+// line format is one: the built-in ones (LineFor) and those a caller passes
+// in Options.Line. An error is reported at the record's file and line; a
+// *fileio.LineError without a file gives the field too.
+type LineFunc func(r rundir.Record) (any, error)
+
+// LineFor returns the LineFunc of a built-in line format, nil for parquet
+// and dpo (and for a name that is not a format).
+func LineFor(f Format) LineFunc {
+	switch f {
+	case Messages, OpenAI:
+		return func(r rundir.Record) (any, error) { return messagesLine{Messages: r.Messages}, nil }
+	case PromptCompletion:
+		return func(r rundir.Record) (any, error) {
+			last := len(r.Messages) - 1
+			return promptCompletionLine{Prompt: r.Messages[:last], Completion: r.Messages[last:]}, nil
+		}
+	case Alpaca:
+		return func(r rundir.Record) (any, error) { return toAlpaca(r.Messages) }
+	case ShareGPT:
+		return func(r rundir.Record) (any, error) {
+			turns := make([]shareGPTTurn, len(r.Messages))
+			for i, m := range r.Messages {
+				turns[i] = shareGPTTurn{From: shareGPTRole(m.Role), Value: m.Content}
+			}
+			return shareGPTLine{Conversations: turns}, nil
+		}
 	}
-	defer af.Abort()
-	enc := json.NewEncoder(af)
-	enc.SetEscapeHTML(false)
-	n := 0
-	for r, err := range ReadSFT(ctx, sft) {
-		if err != nil {
-			return 0, err
+	return nil
+}
+
+// writeJSONL converts sft.jsonl line by line to a JSONL format: each
+// record as lineFor returns it.
+func writeJSONL(ctx context.Context, sft string, out *output, lineFor LineFunc, lc *lengthCheck) (int, error) {
+	return out.write(func(af *fileio.File) (int, error) {
+		enc := json.NewEncoder(af)
+		enc.SetEscapeHTML(false)
+		n := 0
+		for l, err := range rundir.ReadSFT(ctx, sft) {
+			if err != nil {
+				return 0, err
+			}
+			v, err := lineFor(l.Value)
+			if err != nil {
+				le, ok := errors.AsType[*fileio.LineError](err)
+				if !ok || le.File != "" {
+					le = &fileio.LineError{Err: err}
+				}
+				le.File, le.Line = sft, l.N
+				return 0, le
+			}
+			if err := enc.Encode(v); err != nil {
+				return 0, fmt.Errorf("write %s: %w", out.path, err)
+			}
+			lc.add(l.Value.Messages)
+			n++
 		}
-		v, err := convert(r, f)
-		if err != nil {
-			return 0, &LineError{File: sft, Line: r.Line, Err: err}
-		}
-		if err := enc.Encode(v); err != nil {
-			return 0, fmt.Errorf("write %s: %w", out, err)
-		}
-		lc.add(r.Messages)
-		n++
-	}
-	return n, af.Commit()
+		return n, nil
+	})
 }
 
 // messagesLine is TRL's, axolotl's and OpenAI's conversational line.
 type messagesLine struct {
 	Messages []llm.Message `json:"messages"`
+}
+
+// promptCompletionLine is TRL's conversational prompt-completion line.
+type promptCompletionLine struct {
+	Prompt     []llm.Message `json:"prompt"`
+	Completion []llm.Message `json:"completion"`
 }
 
 // alpacaLine is LLaMA-Factory's alpaca line. Every line has every column,
@@ -68,22 +112,6 @@ const (
 	shareGPTAssistant = "gpt"
 )
 
-func convert(r Record, f Format) (any, error) {
-	switch f {
-	case Messages, OpenAI:
-		return messagesLine{Messages: r.Messages}, nil
-	case Alpaca:
-		return toAlpaca(r.Messages)
-	case ShareGPT:
-		turns := make([]shareGPTTurn, len(r.Messages))
-		for i, m := range r.Messages {
-			turns[i] = shareGPTTurn{From: shareGPTRole(m.Role), Value: m.Content}
-		}
-		return shareGPTLine{Conversations: turns}, nil
-	}
-	return nil, fmt.Errorf("format %s is not a line format", f)
-}
-
 func shareGPTRole(role string) string {
 	switch role {
 	case "system":
@@ -109,8 +137,8 @@ func toAlpaca(msgs []llm.Message) (alpacaLine, error) {
 		for i, m := range msgs {
 			roles[i] = m.Role
 		}
-		return alpacaLine{}, fmt.Errorf("field messages: alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
-			strings.Join(roles, ","))
+		return alpacaLine{}, &fileio.LineError{Field: "messages", Err: fmt.Errorf("alpaca holds one user and one assistant turn (after an optional system turn), got roles %s; use --format sharegpt for multi-turn data",
+			strings.Join(roles, ","))}
 	}
 	a.Instruction = rest[0].Content
 	a.Output = rest[1].Content

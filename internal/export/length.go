@@ -18,20 +18,24 @@ func ApproxTokens(s string) int {
 }
 
 // lengthCheck counts the examples longer than limit approximate tokens.
+// It also keeps the longest example's length in characters.
 type lengthCheck struct {
-	limit   int
-	over    int
-	longest int
+	limit        int
+	over         int
+	longest      int
+	longestChars int
 }
 
 func (c *lengthCheck) add(msgs ...[]llm.Message) {
-	n := 0
+	n, chars := 0, 0
 	for _, ms := range msgs {
 		for _, m := range ms {
 			n += ApproxTokens(m.Content)
+			chars += utf8.RuneCountInString(m.Content)
 		}
 	}
 	c.longest = max(c.longest, n)
+	c.longestChars = max(c.longestChars, chars)
 	if n > c.limit {
 		c.over++
 	}

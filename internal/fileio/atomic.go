@@ -34,6 +34,9 @@ type Option func(*File)
 // Perm sets the permissions of the committed file (default 0644).
 func Perm(mode os.FileMode) Option { return func(f *File) { f.perm = mode } }
 
+// PartialSuffix ends the name of the temporary file of Partial.
+const PartialSuffix = ".partial"
+
 // Partial names the temporary file PATH.partial instead of a hidden random
 // name and keeps it on Abort, so that the output of an unfinished run can be
 // inspected; the next run replaces it.
@@ -52,7 +55,7 @@ func Create(path string, opts ...Option) (*File, error) {
 	}
 	var err error
 	if f.partial {
-		f.f, err = os.OpenFile(path+".partial", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+		f.f, err = os.OpenFile(path+PartialSuffix, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	} else {
 		f.f, err = os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	}

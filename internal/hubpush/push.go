@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/regenesis-ai/regenesis/internal/export"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -62,7 +63,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	if o.Format == "" {
 		o.Format = "parquet"
 	}
-	manPath := filepath.Join(o.Dir, synth.ManifestFile)
+	manPath := filepath.Join(o.Dir, rundir.ManifestFile)
 	rawMan, err := os.ReadFile(manPath)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no manifest: push takes a finished synthesis directory", manPath)
@@ -108,7 +109,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	}
 	files := []*File{
 		{Path: dataPath, Content: data},
-		{Path: "manifest.json", Content: rawMan},
+		{Path: rundir.ManifestFile, Content: rawMan},
 		{Path: "README.md", Content: card},
 	}
 	res := &Result{}

@@ -13,6 +13,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/hubfake"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -42,7 +43,7 @@ func writeManifest(t *testing.T, dir string, kept int) {
 			Money: &cost.Money{Currency: "USD", Pricing: cost.Pricing{Basis: cost.BasisTable}, Total: &total}},
 	}
 	b, _ := json.MarshalIndent(m, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, synth.ManifestFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ManifestFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

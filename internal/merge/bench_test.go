@@ -9,6 +9,7 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
@@ -56,7 +57,7 @@ func BenchmarkCopyShards(b *testing.B) {
 	out := b.TempDir()
 	b.ResetTimer()
 	for b.Loop() {
-		for _, name := range []string{synth.SFTFile, synth.CandidatesFile, synth.IndexFile} {
+		for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile, rundir.IndexFile} {
 			w, err := os.Create(filepath.Join(out, name))
 			if err != nil {
 				b.Fatal(err)

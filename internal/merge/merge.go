@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
@@ -36,6 +37,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/secret"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
@@ -125,14 +127,14 @@ func detectKind(dirs []string) (string, error) {
 		}
 		var k string
 		switch {
-		case exists(d, synth.ManifestFile), exists(d, synth.IndexFile), exists(d, synth.IndexFile+".partial"), exists(d, synth.CandidatesFile+".partial"):
+		case exists(d, rundir.ManifestFile), exists(d, rundir.IndexFile), exists(d, rundir.IndexFile+rundir.PartialSuffix), exists(d, rundir.CandidatesFile+rundir.PartialSuffix):
 			k = Synthesis
 		case exists(d, eval.ResultsFile), exists(d, eval.IndexFile), exists(d, eval.PredictionsFile):
 			k = Evaluation
 		case exists(d, "store.db"):
 			continue
 		default:
-			return "", fmt.Errorf("merge: %s holds neither a synthesis (%s) nor an evaluation (%s): is it a run directory?", d, synth.ManifestFile, eval.ResultsFile)
+			return "", fmt.Errorf("merge: %s holds neither a synthesis (%s) nor an evaluation (%s): is it a run directory?", d, rundir.ManifestFile, eval.ResultsFile)
 		}
 		if kind != "" && k != kind {
 			return "", fmt.Errorf("merge: %s is a %s run but %s is a %s run", d, k, first, kind)
@@ -197,12 +199,12 @@ func load(kind string, dirs []string) ([]*part, error) {
 func loadPart(kind, dir string) (*part, error) {
 	p := &part{dir: dir}
 	if kind == Synthesis {
-		if !exists(dir, synth.ManifestFile) || !exists(dir, synth.IndexFile) {
-			done := countLines(filepath.Join(dir, synth.IndexFile+".partial"))
-			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, synth.ManifestFile, done)
+		if !exists(dir, rundir.ManifestFile) || !exists(dir, rundir.IndexFile) {
+			done := countLines(filepath.Join(dir, rundir.IndexFile+rundir.PartialSuffix))
+			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, rundir.ManifestFile, done)
 		}
 		var m synth.Manifest
-		if err := readJSON(filepath.Join(dir, synth.ManifestFile), &m); err != nil {
+		if err := readJSON(filepath.Join(dir, rundir.ManifestFile), &m); err != nil {
 			return nil, err
 		}
 		p.synth = &m
@@ -408,11 +410,13 @@ func countLines(path string) int {
 	}
 }
 
-// lines reads one JSON Lines file of a shard.
+// lines reads one JSON Lines file of a shard (through fileio's reader),
+// one line at a time, each as its bytes.
 type lines struct {
 	path string
-	r    *bufio.Reader
 	f    *os.File
+	next func() (fileio.Line[json.RawMessage], error, bool)
+	stop func()
 	n    int
 }
 
@@ -422,34 +426,35 @@ func openLines(dir, name string) (*lines, error) {
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	return &lines{path: path, f: f, r: bufio.NewReaderSize(f, 1<<16)}, nil
+	next, stop := iter.Pull2(fileio.ReadLines[json.RawMessage](path, f))
+	return &lines{path: path, f: f, next: next, stop: stop}, nil
 }
 
-// next returns the next line with its newline, or io.EOF.
-func (l *lines) next() ([]byte, error) {
-	b, err := l.r.ReadBytes('\n')
-	if err == io.EOF && len(b) == 0 {
+// line returns the next line with its newline, or io.EOF.
+func (l *lines) line() ([]byte, error) {
+	v, err, ok := l.next()
+	if !ok {
 		return nil, io.EOF
 	}
-	l.n++
-	if err == io.EOF {
-		return nil, fmt.Errorf("merge: %s line %d: cut off (no newline): the file is damaged", l.path, l.n)
-	}
 	if err != nil {
-		return nil, fmt.Errorf("merge: %s: %w", l.path, err)
+		return nil, fmt.Errorf("merge: %w", err)
 	}
-	return b, nil
+	l.n = v.N
+	return append(v.Value, '\n'), nil
 }
 
 // atEOF fails unless every line was read.
 func (l *lines) atEOF() error {
-	if _, err := l.next(); err != io.EOF {
+	if _, err := l.line(); err != io.EOF {
 		return fmt.Errorf("merge: %s has lines beyond those its index lists (line %d): the shard is damaged", l.path, l.n)
 	}
 	return nil
 }
 
-func (l *lines) close() { l.f.Close() }
+func (l *lines) close() {
+	l.stop()
+	l.f.Close()
+}
 
 // head is a shard's next question in the k-way merge.
 type head struct {
@@ -469,7 +474,7 @@ type cursor struct {
 }
 
 func (c *cursor) advance() error {
-	raw, err := c.idx.next()
+	raw, err := c.idx.line()
 	if err == io.EOF {
 		c.head = head{}
 		return nil
@@ -626,7 +631,7 @@ func unshardedCommand(cmd []string, out string) []string {
 }
 
 func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err error) {
-	files, err := createAll(out, synth.SFTFile, synth.CandidatesFile, synth.IndexFile)
+	files, err := createAll(out, rundir.SFTFile, rundir.CandidatesFile, rundir.IndexFile)
 	if err != nil {
 		return 0, err
 	}
@@ -639,12 +644,12 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 	type readers struct{ sft, cand *lines }
 	rs := map[*part]readers{}
 	for _, p := range parts {
-		s, err := openLines(p.dir, synth.SFTFile)
+		s, err := openLines(p.dir, rundir.SFTFile)
 		if err != nil {
 			return 0, err
 		}
 		defer s.close()
-		c, err := openLines(p.dir, synth.CandidatesFile)
+		c, err := openLines(p.dir, rundir.CandidatesFile)
 		if err != nil {
 			return 0, err
 		}
@@ -664,8 +669,8 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 		servers = append(servers, p.synth.Run.Servers)
 	}
 	m.Run.Servers = sumServers(servers)
-	n, err = walk(ctx, parts, synth.IndexFile, base.Task, func(c *cursor) error {
-		var rec synth.IndexRecord
+	n, err = walk(ctx, parts, rundir.IndexFile, base.Task, func(c *cursor) error {
+		var rec rundir.IndexRecord
 		if err := json.Unmarshal(c.head.raw, &rec); err != nil {
 			return fmt.Errorf("merge: %s line %d: %w", c.idx.path, c.idx.n, err)
 		}
@@ -675,7 +680,7 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			StoppedEarly: rec.StoppedEarly, Candidates: make([]method.Candidate, 0, rec.Candidates),
 		}
 		for range rec.Candidates {
-			line, err := r.cand.next()
+			line, err := r.cand.line()
 			if err != nil {
 				return missingLines(err, r.cand, c)
 			}
@@ -692,13 +697,11 @@ func mergeSynth(ctx context.Context, parts []*part, out string) (n int, err erro
 			}
 		}
 		for range rec.SFT {
-			line, err := r.sft.next()
+			line, err := r.sft.line()
 			if err != nil {
 				return missingLines(err, r.sft, c)
 			}
-			var s struct {
-				QuestionID string `json:"question_id"`
-			}
+			var s rundir.Record
 			if err := json.Unmarshal(line, &s); err != nil {
 				return fmt.Errorf("merge: %s line %d: %w", r.sft.path, r.sft.n, err)
 			}
@@ -842,7 +845,7 @@ func mergeEval(ctx context.Context, parts []*part, out string) (n int, err error
 	}
 	n, err = walk(ctx, parts, eval.IndexFile, "", func(c *cursor) error {
 		l := preds[c.p]
-		line, err := l.next()
+		line, err := l.line()
 		if err != nil {
 			return missingLines(err, l, c)
 		}

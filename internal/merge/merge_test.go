@@ -15,6 +15,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/cost"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/shard"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -108,16 +109,16 @@ func TestMergeSynthesis(t *testing.T) {
 	if sum.Questions != 40 || sum.Shards != 3 || sum.Kind != Synthesis {
 		t.Errorf("summary %+v", sum)
 	}
-	for _, name := range []string{synth.SFTFile, synth.CandidatesFile, synth.IndexFile} {
+	for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile, rundir.IndexFile} {
 		if !bytes.Equal(read(t, whole, name), read(t, out, name)) {
 			t.Errorf("%s differs from the unsharded run's", name)
 		}
 	}
 	var a, b synth.Manifest
-	if err := json.Unmarshal(read(t, whole, synth.ManifestFile), &a); err != nil {
+	if err := json.Unmarshal(read(t, whole, rundir.ManifestFile), &a); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(read(t, out, synth.ManifestFile), &b); err != nil {
+	if err := json.Unmarshal(read(t, out, rundir.ManifestFile), &b); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := strings.Join(b.Command, " "), "regenesis synthesize --out="+out; got != want {
@@ -147,25 +148,25 @@ func TestMergeRefuses(t *testing.T) {
 			return d
 		}, []string{"differ in settings: config.seed = 1 vs 2", "shard 1/3 (" + "DIR1"}},
 		{"unfinished", func(t *testing.T, d []string) []string {
-			os.Remove(filepath.Join(d[2], synth.ManifestFile))
+			os.Remove(filepath.Join(d[2], rundir.ManifestFile))
 			return d
 		}, []string{"DIR2 is incomplete: no manifest.json"}},
 		{"candidates cut short", func(t *testing.T, d []string) []string {
-			b := read(t, d[1], synth.CandidatesFile)
-			os.WriteFile(filepath.Join(d[1], synth.CandidatesFile), b[:bytes.LastIndexByte(b[:len(b)-1], '\n')+1], 0o644)
+			b := read(t, d[1], rundir.CandidatesFile)
+			os.WriteFile(filepath.Join(d[1], rundir.CandidatesFile), b[:bytes.LastIndexByte(b[:len(b)-1], '\n')+1], 0o644)
 			return d
 		}, []string{"candidates.jsonl ends before the lines of question"}},
 		{"extra sft line", func(t *testing.T, d []string) []string {
-			b := read(t, d[0], synth.SFTFile)
+			b := read(t, d[0], rundir.SFTFile)
 			first := b[:bytes.IndexByte(b, '\n')+1]
-			os.WriteFile(filepath.Join(d[0], synth.SFTFile), append(b, first...), 0o644)
+			os.WriteFile(filepath.Join(d[0], rundir.SFTFile), append(b, first...), 0o644)
 			return d
 		}, []string{"sft.jsonl has lines beyond those its index lists"}},
 		{"question in the wrong shard", func(t *testing.T, d []string) []string {
 			// Shard 0's files claimed as shard 1's, and shard 1's as 0's.
 			for _, pair := range [][2]string{{d[0], "1"}, {d[1], "0"}} {
-				p := filepath.Join(pair[0], synth.ManifestFile)
-				b := read(t, pair[0], synth.ManifestFile)
+				p := filepath.Join(pair[0], rundir.ManifestFile)
+				b := read(t, pair[0], rundir.ManifestFile)
 				b = bytes.Replace(b, []byte(`"index": `+map[string]string{"1": "0", "0": "1"}[pair[1]]), []byte(`"index": `+pair[1]), 1)
 				os.WriteFile(p, b, 0o644)
 			}

@@ -6,9 +6,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/regenesis-ai/regenesis/internal/eval"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // DefaultMaxPredictions is how many predictions per task and verdict a run
@@ -97,26 +95,16 @@ func Load(dir string, opts LoadOptions) (*Run, error) {
 
 // readPredictions streams predictions.jsonl, one line in memory at a time.
 func (r *Run) readPredictions(rd io.Reader, path string, opts LoadOptions) error {
-	br := bufio.NewReaderSize(rd, 1<<16)
-	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(b)) > 0 {
-			var p eval.Prediction
-			if jerr := json.Unmarshal(b, &p); jerr != nil {
-				return fmt.Errorf("report: %s:%d: %w", path, line, jerr)
-			}
-			if p.Task == "" {
-				return fmt.Errorf("report: %s:%d: field \"task\" is empty", path, line)
-			}
-			r.keep(p, opts)
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+	for l, err := range fileio.ReadLines[eval.Prediction](path, rd) {
 		if err != nil {
-			return fmt.Errorf("report: read %s:%d: %w", path, line, err)
+			return fmt.Errorf("report: %w", err)
 		}
+		if l.Value.Task == "" {
+			return fmt.Errorf("report: %w", &fileio.LineError{File: path, Line: l.N, Err: errors.New(`field "task" is empty`)})
+		}
+		r.keep(l.Value, opts)
 	}
+	return nil
 }
 
 // keep counts p and stores it if its task and verdict have room.

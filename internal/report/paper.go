@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -66,7 +67,7 @@ func (c *Comparison) AttachSynthesis(synthDirs map[string]string) error {
 			}
 			return fmt.Errorf("report: --synth %s=%s: no row labelled %q (rows: %s)", label, dir, label, strings.Join(labels, ", "))
 		}
-		path := filepath.Join(dir, synth.ManifestFile)
+		path := filepath.Join(dir, rundir.ManifestFile)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("report: synthesis cost of %s: %w", label, err)

@@ -15,8 +15,9 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/compare"
 	"github.com/regenesis-ai/regenesis/internal/eval"
-	"github.com/regenesis-ai/regenesis/internal/export"
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -64,20 +65,20 @@ func DetectKind(dir string) (Kind, error) {
 	if err != nil {
 		return 0, fmt.Errorf("report: %w", err)
 	}
-	isSynth, err := has(synth.CandidatesFile)
+	isSynth, err := has(rundir.CandidatesFile)
 	if err != nil {
 		return 0, fmt.Errorf("report: %w", err)
 	}
 	switch {
 	case isEval && isSynth:
-		return 0, fmt.Errorf("report: %s holds both %s and %s; give an evaluation or a synthesis directory", dir, eval.ResultsFile, synth.CandidatesFile)
+		return 0, fmt.Errorf("report: %s holds both %s and %s; give an evaluation or a synthesis directory", dir, eval.ResultsFile, rundir.CandidatesFile)
 	case isEval:
 		return KindEval, nil
 	case isSynth:
 		return KindSynthesis, nil
 	}
 	return 0, fmt.Errorf("report: %s is neither an evaluation directory (no %s, written by regenesis eval) nor a synthesis directory (no %s, written by regenesis synthesize)",
-		dir, eval.ResultsFile, synth.CandidatesFile)
+		dir, eval.ResultsFile, rundir.CandidatesFile)
 }
 
 // DetectKinds returns the one kind all dirs share, or an error naming a
@@ -247,7 +248,7 @@ type indexRow [13]any
 const snippetChars = 160
 
 // add counts one question and returns its detail and index row.
-func (a *SynthAgg) add(g export.QuestionGroup, prompt string, maxText int) (questionDetail, indexRow) {
+func (a *SynthAgg) add(g rundir.QuestionGroup, prompt string, maxText int) (questionDetail, indexRow) {
 	a.Questions++
 	a.Candidates += len(g.Candidates)
 	d := questionDetail{ID: g.Key.QuestionID, Task: g.Key.Task, Prompt: truncate(prompt, maxText)}
@@ -337,7 +338,7 @@ func chainFor(c method.Candidate, maxText int) chainDetail {
 // readManifest reads dir/manifest.json; a directory without one has nil.
 // Fields added by later versions are ignored; missing ones stay zero.
 func readManifest(dir string) (*synth.Manifest, error) {
-	path := filepath.Join(dir, synth.ManifestFile)
+	path := filepath.Join(dir, rundir.ManifestFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -356,29 +357,29 @@ func readManifest(dir string) (*synth.Manifest, error) {
 // its first record in sft.jsonl, which holds only questions with a kept
 // path and in the same order: a merge join that holds one record.
 type promptReader struct {
-	next func() (export.Record, error, bool)
+	next func() (fileio.Line[rundir.Record], error, bool)
 	stop func()
-	head *export.Record
+	head *rundir.Record
 	err  error
 }
 
 func openPrompts(ctx context.Context, dir string) *promptReader {
-	path := filepath.Join(dir, export.SFTFile)
+	path := filepath.Join(dir, rundir.SFTFile)
 	if _, err := os.Stat(path); err != nil {
 		return &promptReader{}
 	}
-	next, stop := iter.Pull2(export.ReadSFT(ctx, path))
+	next, stop := iter.Pull2(rundir.ReadSFT(ctx, path))
 	return &promptReader{next: next, stop: stop}
 }
 
 // prompt returns the user turn recorded for key, or "" when sft.jsonl has
 // none at its current position.
-func (p *promptReader) prompt(key export.QuestionKey) (string, error) {
+func (p *promptReader) prompt(key rundir.QuestionKey) (string, error) {
 	if p.next == nil || p.err != nil {
 		return "", p.err
 	}
 	if p.head == nil {
-		r, err, ok := p.next()
+		l, err, ok := p.next()
 		if err != nil {
 			p.err = err
 			return "", err
@@ -387,7 +388,7 @@ func (p *promptReader) prompt(key export.QuestionKey) (string, error) {
 			p.next = nil
 			return "", nil
 		}
-		p.head = &r
+		p.head = &l.Value
 	}
 	if p.head.Key() != key {
 		return "", nil
@@ -403,7 +404,7 @@ func (p *promptReader) prompt(key export.QuestionKey) (string, error) {
 	}
 	// Skip the question's other records.
 	for {
-		r, err, ok := p.next()
+		l, err, ok := p.next()
 		if err != nil {
 			p.err = err
 			return text, err
@@ -412,8 +413,8 @@ func (p *promptReader) prompt(key export.QuestionKey) (string, error) {
 			p.next, p.head = nil, nil
 			return text, nil
 		}
-		if r.Key() != key {
-			p.head = &r
+		if l.Value.Key() != key {
+			p.head = &l.Value
 			return text, nil
 		}
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -23,7 +23,7 @@ import (
 func questionsWhere(t *testing.T, dir string, match func(method.Candidate) bool) []string {
 	t.Helper()
 	var ids []string
-	for g, err := range export.GroupCandidates(context.Background(), filepath.Join(dir, synth.CandidatesFile)) {
+	for g, err := range rundir.GroupCandidates(context.Background(), filepath.Join(dir, rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func TestSynthHTMLInBrowser(t *testing.T) {
 	}())`)
 	var want [][]string
 	var wantKept []bool
-	for g, err := range export.GroupCandidates(context.Background(), filepath.Join(dirA, synth.CandidatesFile)) {
+	for g, err := range rundir.GroupCandidates(context.Background(), filepath.Join(dirA, rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}

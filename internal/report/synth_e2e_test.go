@@ -10,11 +10,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/guideline"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 	"github.com/regenesis-ai/regenesis/internal/task"
@@ -99,7 +99,7 @@ func TestSynthPageOfRealRuns(t *testing.T) {
 	// Every question of the ReGenesis run shows all its candidates with
 	// their verdicts, and a kept one has the prompt from sft.jsonl.
 	b.setFilters(t, map[string]string{"f-run": "0"})
-	for g, err := range export.GroupCandidates(ctx, filepath.Join(dirs[0], synth.CandidatesFile)) {
+	for g, err := range rundir.GroupCandidates(ctx, filepath.Join(dirs[0], rundir.CandidatesFile)) {
 		if err != nil {
 			t.Fatal(err)
 		}

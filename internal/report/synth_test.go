@@ -15,9 +15,9 @@ import (
 
 	"github.com/regenesis-ai/regenesis/internal/compare"
 	"github.com/regenesis-ai/regenesis/internal/cost"
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/synth"
 )
 
@@ -35,11 +35,11 @@ func genRun(t testing.TB, dir string, n int) *synth.Manifest {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cf, err := os.Create(filepath.Join(dir, synth.CandidatesFile))
+	cf, err := os.Create(filepath.Join(dir, rundir.CandidatesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sf, err := os.Create(filepath.Join(dir, synth.SFTFile))
+	sf, err := os.Create(filepath.Join(dir, rundir.SFTFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func genRun(t testing.TB, dir string, n int) *synth.Manifest {
 			if c.Hinted {
 				hintedKept++
 			}
-			rec := export.Record{Task: task, QuestionID: qid, Method: "regenesis", GuidelineIDs: c.GuidelineIDs, Hinted: c.Hinted,
+			rec := rundir.Record{Meta: rundir.Meta{Task: task, QuestionID: qid, Method: "regenesis", GuidelineIDs: c.GuidelineIDs, Hinted: c.Hinted},
 				Messages: []llm.Message{{Role: "user", Content: "Solve step by step.\n\n" + question}, {Role: "assistant", Content: c.Path}}}
 			if err := senc.Encode(rec); err != nil {
 				t.Fatal(err)
@@ -140,7 +140,7 @@ func genRun(t testing.TB, dir string, n int) *synth.Manifest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, synth.ManifestFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.ManifestFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -301,7 +301,7 @@ func TestWriteSynthBadInput(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "run")
 	genRun(t, dir, 3)
-	f, err := os.OpenFile(filepath.Join(dir, synth.CandidatesFile), os.O_APPEND|os.O_WRONLY, 0)
+	f, err := os.OpenFile(filepath.Join(dir, rundir.CandidatesFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

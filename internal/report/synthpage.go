@@ -15,8 +15,8 @@ import (
 	_ "embed"
 
 	"github.com/regenesis-ai/regenesis/internal/compare"
-	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
 
 //go:embed synth.html.tmpl
@@ -188,8 +188,8 @@ func streamRun(ctx context.Context, dir string, run int, dataDir string, opts Sy
 	chunks := &jsFile{dir: dataDir, prefix: fmt.Sprintf("r%d-q-", run), call: fmt.Sprintf("regenesisChunk(%d,", run)}
 	ps := openPrompts(ctx, dir)
 	defer ps.close()
-	path := filepath.Join(dir, export.CandidatesFile)
-	for g, err := range export.GroupCandidates(ctx, path) {
+	path := filepath.Join(dir, rundir.CandidatesFile)
+	for g, err := range rundir.GroupCandidates(ctx, path) {
 		if err != nil {
 			return nil, pr, fmt.Errorf("report: %w", err)
 		}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // StateFile is the name of the state file in the run directory.
@@ -48,15 +50,7 @@ func loadState(dir string) (*State, error) {
 
 // save writes the state atomically: a crash leaves the old or the new file.
 func (s *State) save(dir string) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, StateFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing run state: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, StateFile)); err != nil {
+	if err := fileio.WriteJSON(filepath.Join(dir, StateFile), s); err != nil {
 		return fmt.Errorf("writing run state: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/answer"
 	"github.com/regenesis-ai/regenesis/internal/golden"
 	"github.com/regenesis-ai/regenesis/internal/method"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
@@ -58,7 +59,7 @@ func TestGoldenOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := readOutputs(t, dir)
-	for _, name := range []string{SFTFile, CandidatesFile, ManifestFile} {
+	for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile, rundir.ManifestFile} {
 		golden.Check(t, filepath.Join("testdata", "golden", name), got[name])
 	}
 }

@@ -21,18 +21,6 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
 
-// Output file names in Options.OutDir.
-const (
-	SFTFile        = "sft.jsonl"
-	CandidatesFile = "candidates.jsonl"
-	ManifestFile   = "manifest.json"
-	// IndexFile has one IndexRecord per question, in output order: where
-	// the question stood in the input and what it wrote, which is what
-	// regenesis merge needs to put shards back in input order.
-	IndexFile     = "synth-index.jsonl"
-	partialSuffix = ".partial"
-)
-
 // DefaultInFlight is the number of questions in flight when Options.InFlight
 // is zero.
 const DefaultInFlight = 8
@@ -178,7 +166,7 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	if opt.Pricing != nil {
 		m.Cost.Money = opt.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
 	}
-	if err := writeJSONFile(opt.OutDir, ManifestFile, m); err != nil {
+	if err := WriteManifest(opt.OutDir, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil

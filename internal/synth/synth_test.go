@@ -21,6 +21,7 @@ import (
 	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 	"github.com/regenesis-ai/regenesis/internal/simserver"
 	"github.com/regenesis-ai/regenesis/internal/task"
 )
@@ -117,8 +118,8 @@ func TestReGenesisEndToEnd(t *testing.T) {
 	for _, ex := range exs {
 		gold[ex.ID] = ex.Answer
 	}
-	cands := readJSONL[method.Candidate](t, filepath.Join(dir, CandidatesFile))
-	sft := readJSONL[SFTRecord](t, filepath.Join(dir, SFTFile))
+	cands := readJSONL[method.Candidate](t, filepath.Join(dir, rundir.CandidatesFile))
+	sft := readJSONL[rundir.Record](t, filepath.Join(dir, rundir.SFTFile))
 
 	// Candidates come in input order, every kept path carries the gold
 	// answer, every dropped one says why.
@@ -213,12 +214,12 @@ func TestByteIdenticalRuns(t *testing.T) {
 func readOutputs(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for _, name := range []string{SFTFile, CandidatesFile, ManifestFile} {
+	for _, name := range []string{rundir.SFTFile, rundir.CandidatesFile, rundir.ManifestFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name == ManifestFile {
+		if name == rundir.ManifestFile {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(b, &m); err != nil {
 				t.Fatal(err)
@@ -228,7 +229,7 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 		}
 		out[name] = b
 	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, "*"+partialSuffix)); len(matches) != 0 {
+	if matches, _ := filepath.Glob(filepath.Join(dir, "*"+rundir.PartialSuffix)); len(matches) != 0 {
 		t.Errorf("partial files left: %v", matches)
 	}
 	return out
@@ -290,7 +291,7 @@ func TestOrderAndBounds(t *testing.T) {
 	if man.Counts.Kept != 40 || man.Counts.Calls["sample"] != 40 || len(man.QuestionsWithoutPath) != 0 {
 		t.Errorf("counts %+v", man.Counts)
 	}
-	sft := readJSONL[SFTRecord](t, filepath.Join(dir, SFTFile))
+	sft := readJSONL[rundir.Record](t, filepath.Join(dir, rundir.SFTFile))
 	if len(sft) != 40 || sft[39].QuestionID != "toy-039" || sft[0].GuidelineIDs == nil {
 		t.Errorf("sft: %d records", len(sft))
 	}
@@ -305,7 +306,7 @@ func TestMethodErrorStops(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "question toy-007: boom") {
 		t.Fatalf("Run: %v, want the method's error", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, SFTFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, rundir.SFTFile)); !os.IsNotExist(err) {
 		t.Errorf("sft.jsonl exists after a failed run: %v", err)
 	}
 }

@@ -8,35 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/regenesis-ai/regenesis/internal/fileio"
-	"github.com/regenesis-ai/regenesis/internal/llm"
 	"github.com/regenesis-ai/regenesis/internal/method"
 	"github.com/regenesis-ai/regenesis/internal/prompts"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
-
-// SFTRecord is one line of sft.jsonl.
-type SFTRecord struct {
-	Messages     []llm.Message `json:"messages"`
-	Task         string        `json:"task"`
-	QuestionID   string        `json:"question_id"`
-	Method       string        `json:"method"`
-	GuidelineIDs []string      `json:"guideline_ids"`
-	Hinted       bool          `json:"hinted"`
-}
-
-// IndexRecord is one line of synth-index.jsonl: a question's position in
-// the whole input (every shard's), its id, how many lines it wrote to
-// candidates.jsonl and sft.jsonl, and what the manifest counts of it beyond
-// its candidates.
-type IndexRecord struct {
-	Index        int            `json:"index"`
-	Task         string         `json:"task"`
-	ID           string         `json:"id"`
-	Candidates   int            `json:"candidates"`
-	SFT          int            `json:"sft"`
-	Calls        map[string]int `json:"calls"`
-	Usage        method.Usage   `json:"usage"`
-	StoppedEarly bool           `json:"stopped_early,omitempty"`
-}
 
 // createOut starts one output, written as NAME.partial and renamed on
 // commit; an unfinished run leaves the partial file for inspection.
@@ -60,16 +35,16 @@ type writer struct {
 }
 
 func newWriter(dir string, p *prompts.Set) (*writer, error) {
-	sft, err := createOut(dir, SFTFile)
+	sft, err := createOut(dir, rundir.SFTFile)
 	if err != nil {
 		return nil, err
 	}
-	cand, err := createOut(dir, CandidatesFile)
+	cand, err := createOut(dir, rundir.CandidatesFile)
 	if err != nil {
 		sft.Abort()
 		return nil, err
 	}
-	index, err := createOut(dir, IndexFile)
+	index, err := createOut(dir, rundir.IndexFile)
 	if err != nil {
 		sft.Abort()
 		cand.Abort()
@@ -97,19 +72,7 @@ func (w *writer) write(o method.Outcome, index int) error {
 				return err
 			}
 		}
-		ids := c.GuidelineIDs
-		if ids == nil {
-			ids = []string{}
-		}
-		rec := SFTRecord{
-			Messages: []llm.Message{
-				{Role: "user", Content: user},
-				{Role: "assistant", Content: w.prefix + method.Clean(c.Path)},
-			},
-			Task: c.Task, QuestionID: c.QuestionID, Method: c.Method,
-			GuidelineIDs: ids, Hinted: c.Hinted,
-		}
-		if err := w.encode(w.sft, rec); err != nil {
+		if err := w.encode(w.sft, rundir.Kept(c, user, w.prefix+method.Clean(c.Path))); err != nil {
 			return err
 		}
 		sft++
@@ -123,7 +86,7 @@ func (w *writer) write(o method.Outcome, index int) error {
 	if calls == nil {
 		calls = map[string]int{}
 	}
-	return w.encode(w.index, IndexRecord{
+	return w.encode(w.index, rundir.IndexRecord{
 		Index: index, Task: o.Example.Task, ID: o.Example.ID, Candidates: len(o.Candidates), SFT: sft,
 		Calls: calls, Usage: o.Usage, StoppedEarly: o.StoppedEarly,
 	})
@@ -157,13 +120,11 @@ func (w *writer) abort() {
 	w.index.Abort()
 }
 
-func writeJSONFile(dir, name string, v any) error {
-	if err := fileio.WriteJSON(filepath.Join(dir, name), v); err != nil {
+// WriteManifest writes m to dir/manifest.json as Run does (regenesis merge
+// writes the merged manifest with it).
+func WriteManifest(dir string, m *Manifest) error {
+	if err := fileio.WriteJSON(filepath.Join(dir, rundir.ManifestFile), m); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
 	return nil
 }
-
-// WriteManifest writes m to dir/manifest.json as Run does (regenesis merge
-// writes the merged manifest with it).
-func WriteManifest(dir string, m *Manifest) error { return writeJSONFile(dir, ManifestFile, m) }

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 	"github.com/regenesis-ai/regenesis/internal/secret"
 )
 
@@ -393,7 +394,7 @@ func (h *Hub) writeRef(f HubFile, commit string) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return writeFileAtomic(p, []byte(commit))
+	return fileio.WriteFile(p, []byte(commit))
 }
 
 // linkBlob makes the snapshot entry point at the blob: a symlink relative
@@ -431,19 +432,10 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
-	if err != nil {
+	return fileio.Write(dst, func(f *fileio.File) error {
+		_, err := io.Copy(f, in)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }
 
 // fileMeta is what a HEAD request tells about a file.
@@ -507,8 +499,8 @@ func normalizeETag(e string) string {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// fetch downloads u to path through a temporary "*.incomplete" file in the
-// same folder.
+// fetch downloads u to path through a temporary file in the same folder
+// (fileio), renamed into place once its size and checksum are right.
 func (h *Hub) fetch(ctx context.Context, u, path, etag string, size int64) (int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -531,54 +523,31 @@ func (h *Hub) fetch(ctx context.Context, u, path, etag string, size int64) (int6
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return 0, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.incomplete")
+	f, err := fileio.Create(path)
 	if err != nil {
 		return 0, err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer f.Abort() // no-op after the commit
 	var sum hash.Hash
-	var w io.Writer = tmp
+	var w io.Writer = f
 	if sha256Hex.MatchString(etag) {
 		sum = sha256.New()
-		w = io.MultiWriter(tmp, sum)
+		w = io.MultiWriter(f, sum)
 	}
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
-		tmp.Close()
 		return 0, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if size >= 0 && n != size {
-		tmp.Close()
 		return 0, fmt.Errorf("GET %s: size mismatch: got %d bytes, the Hub announced %d", u, n, size)
 	}
 	if sum != nil {
 		if got := hex.EncodeToString(sum.Sum(nil)); got != etag {
-			tmp.Close()
 			return 0, fmt.Errorf("GET %s: SHA-256 mismatch: got %s, the Hub announced %s", u, got, etag)
 		}
 	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return 0, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := f.Commit(); err != nil {
 		return 0, err
 	}
 	return n, nil
-}
-
-// writeFileAtomic writes b to path through a temporary file and a rename.
-func writeFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,23 +1,16 @@
 package train
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"os"
 	"path/filepath"
 
+	"github.com/regenesis-ai/regenesis/internal/export"
 	"github.com/regenesis-ai/regenesis/internal/fileio"
+	"github.com/regenesis-ai/regenesis/internal/rundir"
 )
-
-// Message is one chat turn of a training example.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
 
 // DataStats describes the training data written for an engine.
 type DataStats struct {
@@ -30,9 +23,6 @@ type DataStats struct {
 	MaxChars int `json:"max_chars"`
 }
 
-// maxLineBytes bounds one line of training data.
-const maxLineBytes = 64 << 20
-
 // SourceFile resolves --data: a synthesis directory's sft.jsonl, or the file itself.
 func SourceFile(data string) (string, error) {
 	fi, err := os.Stat(data)
@@ -40,7 +30,7 @@ func SourceFile(data string) (string, error) {
 		return "", fmt.Errorf("training data: %w", err)
 	}
 	if fi.IsDir() {
-		p := filepath.Join(data, "sft.jsonl")
+		p := filepath.Join(data, rundir.SFTFile)
 		if _, err := os.Stat(p); err != nil {
 			return "", fmt.Errorf("training data: %s is not a synthesis directory: %w", data, err)
 		}
@@ -49,137 +39,40 @@ func SourceFile(data string) (string, error) {
 	return data, nil
 }
 
-// Examples streams the conversations of a JSON Lines file of
-// {"messages": [...]} records (other fields are ignored), checking each:
-// roles are system, user or assistant, a user turn comes before the first
-// assistant turn, and the last turn is a non-empty assistant reply. Errors
-// name the file and line. Blank lines are skipped.
-func Examples(path string) iter.Seq2[[]Message, error] {
-	return func(yield func([]Message, error) bool) {
-		f, err := os.Open(path)
-		if err != nil {
-			yield(nil, fmt.Errorf("training data: %w", err))
-			return
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 64<<10), maxLineBytes)
-		line := 0
-		for sc.Scan() {
-			line++
-			b := sc.Bytes()
-			if len(bytes.TrimSpace(b)) == 0 {
-				continue
-			}
-			var rec struct {
-				Messages []Message `json:"messages"`
-			}
-			if err := json.Unmarshal(b, &rec); err != nil {
-				yield(nil, fmt.Errorf("%s:%d: %w", path, line, err))
-				return
-			}
-			if err := checkConversation(rec.Messages); err != nil {
-				yield(nil, fmt.Errorf("%s:%d: messages: %w", path, line, err))
-				return
-			}
-			if !yield(rec.Messages, nil) {
-				return
-			}
-		}
-		if err := sc.Err(); err != nil {
-			yield(nil, fmt.Errorf("%s:%d: %w", path, line+1, err))
-		}
+// lfDatasetName is the dataset's name in LLaMA-Factory's dataset_info.json.
+const lfDatasetName = "regenesis"
+
+// dataOptions is how an engine's data is exported: TRL reads TRL's
+// conversational prompt-completion records (the loss on the reply only),
+// LLaMA-Factory messages registered in dataset_info.json, the others
+// messages.
+func dataOptions(engine string) export.Options {
+	switch engine {
+	case EngineTRL:
+		return export.Options{Format: export.PromptCompletion}
+	case EngineLlamaFactory:
+		return export.Options{Format: export.Messages, DatasetName: lfDatasetName}
 	}
+	return export.Options{Format: export.Messages}
 }
 
-func checkConversation(ms []Message) error {
-	if len(ms) < 2 {
-		return fmt.Errorf("want at least a user and an assistant turn, got %d turns", len(ms))
-	}
-	user := false
-	for i, m := range ms {
-		switch m.Role {
-		case "system":
-			if i != 0 {
-				return fmt.Errorf("turn %d: a system turn may only come first", i)
-			}
-		case "user":
-			user = true
-		case "assistant":
-			if !user {
-				return fmt.Errorf("turn %d: assistant turn before any user turn", i)
-			}
-		default:
-			return fmt.Errorf("turn %d: role %q is not system, user or assistant", i, m.Role)
-		}
-	}
-	last := ms[len(ms)-1]
-	if last.Role != "assistant" {
-		return fmt.Errorf("last turn is %q, want assistant", last.Role)
-	}
-	if last.Content == "" {
-		return errors.New("last assistant turn is empty")
-	}
-	return nil
-}
-
-// recordFormat is the shape of one written training record.
-type recordFormat int
-
-const (
-	// formatMessages writes {"messages": [...]}.
-	formatMessages recordFormat = iota
-	// formatPromptCompletion writes TRL's conversational prompt-completion
-	// form: {"prompt": [turns before the reply], "completion": [the reply]}.
-	formatPromptCompletion
-)
-
-// writeData streams the examples of src into dst in the given shape and
-// returns what it wrote. It fails when src has no example.
-func writeData(src, dst string, format recordFormat) (DataStats, error) {
+// writeData exports the examples of src (an sft.jsonl, or any JSON Lines
+// file of {"messages": [...]} records, checked by rundir's validator) to dst
+// as opt says, and returns what it wrote. It fails, leaving dst as it was,
+// when src has no example.
+func writeData(ctx context.Context, src, dst string, opt export.Options) (DataStats, *export.Summary, error) {
 	st := DataStats{Source: src}
-	// The data goes to a temporary file that replaces an earlier one only
-	// once it is complete and has examples.
-	f, err := fileio.Create(dst)
+	opt.Input, opt.Out, opt.NonEmpty = src, dst, true
+	sum, err := export.Run(ctx, opt)
+	if le, ok := errors.AsType[*fileio.LineError](err); ok {
+		return st, nil, fmt.Errorf("training data: %w", le)
+	}
+	if errors.Is(err, export.ErrNoExamples) {
+		return st, nil, fmt.Errorf("training data %s has no examples", src)
+	}
 	if err != nil {
-		return st, err
+		return st, nil, err
 	}
-	defer f.Abort()
-	enc := json.NewEncoder(f)
-	enc.SetEscapeHTML(false)
-	for ms, err := range Examples(src) {
-		if err != nil {
-			return st, err
-		}
-		if err := encodeRecord(enc, ms, format); err != nil {
-			return st, fmt.Errorf("%s: %w", dst, err)
-		}
-		st.Examples++
-		n := 0
-		for _, m := range ms {
-			n += len([]rune(m.Content))
-		}
-		st.MaxChars = max(st.MaxChars, n)
-	}
-	if st.Examples == 0 {
-		return st, fmt.Errorf("training data %s has no examples", src)
-	}
-	if err := f.Commit(); err != nil {
-		return st, err
-	}
-	return st, nil
-}
-
-func encodeRecord(enc *json.Encoder, ms []Message, format recordFormat) error {
-	switch format {
-	case formatPromptCompletion:
-		return enc.Encode(struct {
-			Prompt     []Message `json:"prompt"`
-			Completion []Message `json:"completion"`
-		}{ms[:len(ms)-1], ms[len(ms)-1:]})
-	default:
-		return enc.Encode(struct {
-			Messages []Message `json:"messages"`
-		}{ms})
-	}
+	st.Examples, st.MaxChars = sum.Examples, sum.LongestChars
+	return st, sum, nil
 }

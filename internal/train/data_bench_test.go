@@ -28,7 +28,7 @@ func BenchmarkWriteData(b *testing.B) {
 	dst := filepath.Join(b.TempDir(), "train.jsonl")
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := writeData(src, dst, formatPromptCompletion); err != nil {
+		if _, _, err := writeData(b.Context(), src, dst, dataOptions(EngineTRL)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -20,36 +20,33 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-func TestExamplesRejectsBadLines(t *testing.T) {
+// TestWriteDataRejectsBadLines: a bad line of --data fails with the file,
+// line and field (rundir's validator, whose cases are in rundir), and the
+// data file is not written.
+func TestWriteDataRejectsBadLines(t *testing.T) {
 	ok := `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}`
 	tests := []struct {
 		name, line, want string
 	}{
-		{"not json", `{"messages":`, ":2: unexpected end of JSON input"},
-		{"one turn", `{"messages":[{"role":"user","content":"q"}]}`, ":2: messages: want at least a user and an assistant turn, got 1 turns"},
-		{"unknown role", `{"messages":[{"role":"user","content":"q"},{"role":"tool","content":"a"}]}`, `:2: messages: turn 1: role "tool" is not system, user or assistant`},
-		{"assistant first", `{"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, ":2: messages: turn 0: assistant turn before any user turn"},
-		{"ends with user", `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, `:2: messages: last turn is "user", want assistant`},
-		{"empty reply", `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":""}]}`, ":2: messages: last assistant turn is empty"},
-		{"late system", `{"messages":[{"role":"user","content":"q"},{"role":"system","content":"s"},{"role":"assistant","content":"a"}]}`, ":2: messages: turn 1: a system turn may only come first"},
+		{"not json", `{"messages":`, ":2: malformed JSON: unexpected EOF"},
+		{"one turn", `{"messages":[{"role":"user","content":"q"}]}`, `:2: field "messages": want at least a user and an assistant turn, got 1 turn`},
+		{"unknown role", `{"messages":[{"role":"user","content":"q"},{"role":"tool","content":"a"}]}`, `:2: field "messages[1].role": "tool" is not system, user or assistant`},
+		{"assistant first", `{"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, `:2: field "messages[1].role": the last turn is "user", want assistant`},
+		{"assistant before user", `{"messages":[{"role":"assistant","content":"a"},{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}`, `:2: field "messages[0].role": an assistant turn before any user turn`},
+		{"ends with user", `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q"}]}`, `:2: field "messages[2].role": the last turn is "user", want assistant`},
+		{"empty reply", `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":""}]}`, `:2: field "messages[1].content": empty`},
+		{"late system", `{"messages":[{"role":"user","content":"q"},{"role":"system","content":"s"},{"role":"assistant","content":"a"}]}`, `:2: field "messages[1].role": a system turn may only come first`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := writeFile(t, "sft.jsonl", ok+"\n"+tt.line+"\n")
-			var n int
-			var gotErr error
-			for _, err := range Examples(p) {
-				if err != nil {
-					gotErr = err
-					break
-				}
-				n++
+			dst := filepath.Join(t.TempDir(), "train.jsonl")
+			_, _, err := writeData(t.Context(), p, dst, dataOptions(EngineHF))
+			if err == nil || !strings.Contains(err.Error(), p+tt.want) {
+				t.Errorf("error = %v, want it to contain %q", err, p+tt.want)
 			}
-			if n != 1 {
-				t.Errorf("read %d good examples before the error, want 1", n)
-			}
-			if gotErr == nil || !strings.Contains(gotErr.Error(), p+tt.want) {
-				t.Errorf("error = %v, want it to contain %q", gotErr, p+tt.want)
+			if _, serr := os.Stat(dst); !os.IsNotExist(serr) {
+				t.Errorf("%s written after a bad line (stat: %v)", dst, serr)
 			}
 		})
 	}
@@ -69,14 +66,14 @@ func TestSourceFile(t *testing.T) {
 
 func TestWriteData(t *testing.T) {
 	tests := []struct {
-		format recordFormat
+		engine string
 		want   []string
 	}{
-		{formatMessages, []string{
+		{EngineHF, []string{
 			`{"messages":[{"role":"user","content":"q1"},{"role":"assistant","content":"a1"}]}`,
 			`{"messages":[{"role":"system","content":"s"},{"role":"user","content":"q2"},{"role":"assistant","content":"a <2>"}]}`,
 		}},
-		{formatPromptCompletion, []string{
+		{EngineTRL, []string{
 			`{"prompt":[{"role":"user","content":"q1"}],"completion":[{"role":"assistant","content":"a1"}]}`,
 			`{"prompt":[{"role":"system","content":"s"},{"role":"user","content":"q2"}],"completion":[{"role":"assistant","content":"a <2>"}]}`,
 		}},
@@ -86,7 +83,7 @@ func TestWriteData(t *testing.T) {
 			`{"messages":[{"role":"system","content":"s"},{"role":"user","content":"q2"},{"role":"assistant","content":"a <2>"}]}`+"\n")
 	for _, tt := range tests {
 		dst := filepath.Join(t.TempDir(), "data", "train.jsonl")
-		st, err := writeData(src, dst, tt.format)
+		st, _, err := writeData(t.Context(), src, dst, dataOptions(tt.engine))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,14 +91,14 @@ func TestWriteData(t *testing.T) {
 			t.Errorf("stats = %+v, want %+v", st, want)
 		}
 		if diff := cmp.Diff(tt.want, readLines(t, dst)); diff != "" {
-			t.Errorf("format %d (-want +got):\n%s", tt.format, diff)
+			t.Errorf("engine %s (-want +got):\n%s", tt.engine, diff)
 		}
 	}
 }
 
 func TestWriteDataEmpty(t *testing.T) {
 	src := writeFile(t, "sft.jsonl", "\n\n")
-	_, err := writeData(src, filepath.Join(t.TempDir(), "train.jsonl"), formatMessages)
+	_, _, err := writeData(t.Context(), src, filepath.Join(t.TempDir(), "train.jsonl"), dataOptions(EngineHF))
 	if err == nil || !strings.Contains(err.Error(), "has no examples") {
 		t.Errorf("error = %v, want 'has no examples'", err)
 	}

@@ -48,7 +48,7 @@ func TestSlurmScriptRuns(t *testing.T) {
 			}
 			o := tt.opts
 			o.Data, o.BaseModel, o.Output, o.Hyper, o.Versions = "testdata/synth", "m", t.TempDir(), DefaultHyper(), CurrentVersions()
-			p, err := Prepare(o)
+			p, err := Prepare(t.Context(), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +105,7 @@ func TestAccelerateConfigKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := Options{Engine: tt.engine, Data: "testdata/synth", BaseModel: "m", Output: t.TempDir(), Hyper: DefaultHyper(),
 				Distributed: Distributed{Shard: tt.shard}, Versions: tt.versions}
-			p, err := Prepare(o)
+			p, err := Prepare(t.Context(), o)
 			if err != nil {
 				t.Fatal(err)
 			}

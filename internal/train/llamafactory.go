@@ -1,33 +1,10 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
-
-	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
-
-// lfDatasetName is the dataset's name in dataset_info.json.
-const lfDatasetName = "regenesis"
-
-// lfDatasetInfo is one dataset_info.json entry. The role tags are written
-// out in full: mismatched tags are LLaMA-Factory's most common data error.
-type lfDatasetInfo struct {
-	FileName   string            `json:"file_name"`
-	Formatting string            `json:"formatting"`
-	Columns    map[string]string `json:"columns"`
-	Tags       lfTags            `json:"tags"`
-}
-
-type lfTags struct {
-	RoleTag      string `json:"role_tag"`
-	ContentTag   string `json:"content_tag"`
-	UserTag      string `json:"user_tag"`
-	AssistantTag string `json:"assistant_tag"`
-	SystemTag    string `json:"system_tag"`
-}
 
 // lfConfig is the `llamafactory-cli train` file.
 type lfConfig struct {
@@ -55,26 +32,14 @@ type lfConfig struct {
 	DeepSpeed       string `yaml:"deepspeed,omitempty"`
 }
 
-func planLlamaFactory(o *Options, p *Plan) error {
+// planLlamaFactory writes the config for the data in p.Data, registered in
+// infoPath (LLaMA-Factory's dataset_info.json, written with the data by
+// export).
+func planLlamaFactory(o *Options, p *Plan, infoPath string) error {
 	if o.AccelerateConfig != "" {
 		return fmt.Errorf("--accelerate-config is not used by llamafactory: pass --deepspeed zero2|zero3, or your own file with --extra-arg deepspeed=FILE and FORCE_TORCHRUN=1")
 	}
 	dataDir := filepath.Dir(p.Data)
-	info := map[string]lfDatasetInfo{lfDatasetName: {
-		FileName:   filepath.Base(p.Data),
-		Formatting: "sharegpt",
-		Columns:    map[string]string{"messages": "messages"},
-		Tags: lfTags{RoleTag: "role", ContentTag: "content", UserTag: "user",
-			AssistantTag: "assistant", SystemTag: "system"},
-	}}
-	b, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return err
-	}
-	infoPath := filepath.Join(dataDir, "dataset_info.json")
-	if err := fileio.WriteFile(infoPath, append(b, '\n')); err != nil {
-		return fmt.Errorf("writing %s: %w", infoPath, err)
-	}
 	h := o.Hyper
 	c := lfConfig{
 		ModelNameOrPath: o.BaseModel,

@@ -1,9 +1,12 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/regenesis-ai/regenesis/internal/export"
 )
 
 // WorkDirName is the directory under --output that holds an engine's
@@ -26,9 +29,10 @@ type Plan struct {
 	Model string
 }
 
-// Prepare writes the training data and the engine's configs under
-// Output/regenesis-train and returns the plan. It runs nothing.
-func Prepare(o Options) (*Plan, error) {
+// Prepare writes the training data (through export, the one converter) and
+// the engine's configs under Output/regenesis-train and returns the plan. It
+// runs nothing.
+func Prepare(ctx context.Context, o Options) (*Plan, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
@@ -43,12 +47,9 @@ func Prepare(o Options) (*Plan, error) {
 	if err := os.MkdirAll(p.WorkDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", p.WorkDir, err)
 	}
-	format := formatMessages
-	if o.Engine == EngineTRL {
-		format = formatPromptCompletion
-	}
 	p.Data = filepath.Join(p.WorkDir, "data", "train.jsonl")
-	if p.Stats, err = writeData(src, p.Data, format); err != nil {
+	var sum *export.Summary
+	if p.Stats, sum, err = writeData(ctx, src, p.Data, dataOptions(o.Engine)); err != nil {
 		return nil, err
 	}
 	switch o.Engine {
@@ -57,7 +58,7 @@ func Prepare(o Options) (*Plan, error) {
 	case EngineTRL:
 		err = planTRL(&o, p)
 	case EngineLlamaFactory:
-		err = planLlamaFactory(&o, p)
+		err = planLlamaFactory(&o, p, sum.DatasetInfo)
 	case EngineAxolotl:
 		err = planAxolotl(&o, p)
 	case EngineOpenAI:

@@ -49,7 +49,7 @@ func TestPrepareGolden(t *testing.T) {
 			out := t.TempDir()
 			o := tt.opts
 			o.Data, o.BaseModel, o.Output = "testdata/synth", "Qwen/Qwen2.5-0.5B-Instruct", out
-			p, err := Prepare(o)
+			p, err := Prepare(t.Context(), o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +113,7 @@ func TestPrepareRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := base()
 			tt.mutate(&o)
-			_, err := Prepare(o)
+			_, err := Prepare(t.Context(), o)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want it to contain %q", err, tt.want)
 			}

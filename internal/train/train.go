@@ -104,7 +104,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			fmt.Fprintf(o.logw(), "installed: %s\n", o.Versions)
 		}
 	}
-	plan, err := Prepare(o)
+	plan, err := Prepare(ctx, o)
 	if err != nil {
 		return nil, err
 	}
