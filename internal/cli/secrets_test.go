@@ -25,6 +25,7 @@ const (
 	urlPassword = "pw-IN-URL-3f9a1c"
 	flagKey     = "sk-flag-KEY-8b2e77d0c4"
 	envKey      = "sk-env-KEY-51aa09e6f2"
+	queryKey    = "qk-IN-QUERY-7d41e2"
 )
 
 // TestCredentialsNeverWritten runs synthesize, export, train (a plan),
@@ -78,6 +79,10 @@ func TestCredentialsNeverWritten(t *testing.T) {
 	run("eval", "--data-dir", data, "--task", "gsm8k", "--limit", "2", "--model", srv.Model(), "--base-url", secretURL, "--out", evalDir)
 	run("score", "--data-dir", data, "--task", "gsm8k", "--predictions", filepath.Join(evalDir, "predictions.jsonl"), "--allow-partial", "--out", filepath.Join(root, "scored"))
 	run("report", evalDir, "--out", reportDir)
+	// A key in the URL's query (as some gateways take it) is a credential too.
+	qu := *u
+	qu.User, qu.RawQuery = nil, "api_key="+queryKey
+	run("eval", "--data-dir", data, "--task", "gsm8k", "--limit", "1", "--model", srv.Model(), "--base-url", qu.String(), "--out", filepath.Join(root, "eval-query"))
 
 	files := 0
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -89,7 +94,7 @@ func TestCredentialsNeverWritten(t *testing.T) {
 			return err
 		}
 		files++
-		for _, s := range []string{urlPassword, flagKey, envKey} {
+		for _, s := range []string{urlPassword, flagKey, envKey, queryKey} {
 			if bytes.Contains(b, []byte(s)) {
 				t.Errorf("%s contains the credential %q", p, s)
 			}
@@ -102,7 +107,7 @@ func TestCredentialsNeverWritten(t *testing.T) {
 	if files < 12 {
 		t.Errorf("only %d files written; the runs did not all write their outputs", files)
 	}
-	for _, s := range []string{urlPassword, flagKey, envKey} {
+	for _, s := range []string{urlPassword, flagKey, envKey, queryKey} {
 		if strings.Contains(printed.String(), s) {
 			t.Errorf("output contains the credential %q:\n%s", s, printed.String())
 		}

@@ -3,6 +3,7 @@ package llm
 import (
 	"context"
 	"fmt"
+	redact "github.com/regenesis-ai/regenesis/internal/secret"
 	"net/url"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ func newEndpoint(base string, concurrency int) (*endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &endpoint{url: u.String(), name: u.Redacted(), slots: make(chan struct{}, concurrency)}, nil
+	return &endpoint{url: u.String(), name: redact.Shapes(u.Redacted()), slots: make(chan struct{}, concurrency)}, nil
 }
 
 // normalizeBaseURL turns a base URL into the chat-completions URL:

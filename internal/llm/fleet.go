@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	redact "github.com/regenesis-ai/regenesis/internal/secret"
 	"log/slog"
 	"net/url"
 	"os"
@@ -174,14 +175,16 @@ func (c *Client) Servers() []ServerStats {
 	return out
 }
 
-// withoutUserinfo is raw without user name and password, for records.
+// withoutUserinfo is raw without user name and password, and with the
+// values of credential query parameters (api_key=, token=, ...) masked,
+// for records such as results.json.
 func withoutUserinfo(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return redactURLString(raw)
+		return redact.Shapes(redactURLString(raw))
 	}
 	u.User = nil
-	return u.String()
+	return redact.Shapes(u.String())
 }
 
 // ReadEndpointsFile reads an endpoints file: one base URL a line; blank

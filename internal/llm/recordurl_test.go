@@ -1,0 +1,31 @@
+package llm
+
+import (
+	"strings"
+	"testing"
+)
+
+// A server URL recorded in results.json (ServerStats.URL) or named in logs
+// and errors carries no credential: no user:password, no key in the query.
+func TestRecordedURLsCarryNoCredentials(t *testing.T) {
+	tests := []struct{ base, want string }{
+		{"http://bob:hunter2@h:8000/v1", "http://h:8000/v1/chat/completions"},
+		{"http://h:8000/v1?api_key=zzsecret", "http://h:8000/v1/chat/completions?api_key=REDACTED"},
+		{"https://h/v1?token=zzsecret&x=1", "https://h/v1/chat/completions?token=REDACTED&x=1"},
+	}
+	for _, tt := range tests {
+		c, err := NewClient(Options{BaseURLs: []string{tt.base}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := c.Servers()
+		if len(st) != 1 || st[0].URL != tt.want {
+			t.Errorf("%s: recorded %+v, want URL %s", tt.base, st, tt.want)
+		}
+		for _, ep := range c.fleet() {
+			if strings.Contains(ep.name, "hunter2") || strings.Contains(ep.name, "zzsecret") {
+				t.Errorf("%s: endpoint name %q carries a credential", tt.base, ep.name)
+			}
+		}
+	}
+}
