@@ -78,11 +78,20 @@ func Decode(data []byte, v any, strict bool) (field string, err error) {
 	return "", nil
 }
 
-// ReadLines streams the JSON Lines of r (named name in errors) decoded as
-// T, skipping blank lines and a leading UTF-8 byte order mark. A bad line
-// ends the stream with a *LineError.
-func ReadLines[T any](name string, r io.Reader) iter.Seq2[Line[T], error] {
-	return func(yield func(Line[T], error) bool) {
+// RawLine is one non-blank line of a text file: its 1-based number and its
+// bytes without the line break and surrounding white space. Bytes is only
+// valid until the next line is read.
+type RawLine struct {
+	N     int
+	Bytes []byte
+}
+
+// ScanLines streams the non-blank lines of r (named name in errors),
+// skipping a leading UTF-8 byte order mark; a line longer than MaxLine or a
+// read error ends the stream with a *LineError. It is the line reading
+// under ReadLines, for readers that decode lines their own way.
+func ScanLines(name string, r io.Reader) iter.Seq2[RawLine, error] {
+	return func(yield func(RawLine, error) bool) {
 		br := bufio.NewReaderSize(r, 64<<10)
 		n := 0
 		for {
@@ -91,7 +100,7 @@ func ReadLines[T any](name string, r io.Reader) iter.Seq2[Line[T], error] {
 			for errors.Is(err, bufio.ErrBufferFull) {
 				long = append(long, b...)
 				if len(long) > MaxLine {
-					yield(Line[T]{}, &LineError{File: name, Line: n + 1, Err: fmt.Errorf("line longer than %d bytes", MaxLine)})
+					yield(RawLine{}, &LineError{File: name, Line: n + 1, Err: fmt.Errorf("line longer than %d bytes", MaxLine)})
 					return
 				}
 				b, err = br.ReadSlice('\n')
@@ -99,18 +108,17 @@ func ReadLines[T any](name string, r io.Reader) iter.Seq2[Line[T], error] {
 			if long != nil {
 				b = append(long, b...)
 			}
+			if len(bytes.TrimRight(b, "\r\n")) > MaxLine {
+				yield(RawLine{}, &LineError{File: name, Line: n + 1, Err: fmt.Errorf("line longer than %d bytes", MaxLine)})
+				return
+			}
 			if len(b) > 0 {
 				n++
 				if n == 1 {
 					b = bytes.TrimPrefix(b, bom)
 				}
 				if t := bytes.TrimSpace(b); len(t) > 0 {
-					var v T
-					if field, derr := Decode(t, &v, false); derr != nil {
-						yield(Line[T]{}, &LineError{File: name, Line: n, Field: field, Err: derr})
-						return
-					}
-					if !yield(Line[T]{N: n, Value: v}, nil) {
+					if !yield(RawLine{N: n, Bytes: t}, nil) {
 						return
 					}
 				}
@@ -119,7 +127,29 @@ func ReadLines[T any](name string, r io.Reader) iter.Seq2[Line[T], error] {
 				return
 			}
 			if err != nil {
-				yield(Line[T]{}, &LineError{File: name, Line: n + 1, Err: err})
+				yield(RawLine{}, &LineError{File: name, Line: n + 1, Err: err})
+				return
+			}
+		}
+	}
+}
+
+// ReadLines streams the JSON Lines of r (named name in errors) decoded as
+// T, skipping blank lines and a leading UTF-8 byte order mark. A bad line
+// ends the stream with a *LineError.
+func ReadLines[T any](name string, r io.Reader) iter.Seq2[Line[T], error] {
+	return func(yield func(Line[T], error) bool) {
+		for l, err := range ScanLines(name, r) {
+			if err != nil {
+				yield(Line[T]{}, err)
+				return
+			}
+			var v T
+			if field, derr := Decode(l.Bytes, &v, false); derr != nil {
+				yield(Line[T]{}, &LineError{File: name, Line: l.N, Field: field, Err: derr})
+				return
+			}
+			if !yield(Line[T]{N: l.N, Value: v}, nil) {
 				return
 			}
 		}

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/regenesis-ai/regenesis/internal/fileio"
 )
 
 // format is how a dataset file is laid out.
@@ -135,39 +137,30 @@ func (z *zipMember) Close() error {
 	return errors.Join(z.File.Close(), z.archive.Close())
 }
 
-// readJSONL streams a JSON Lines file, skipping blank lines.
+// readJSONL streams a JSON Lines file, skipping blank lines (the lines are
+// read by fileio.ScanLines; each is decoded keeping numbers as written).
 func readJSONL(name string, r io.Reader) iter.Seq2[record, error] {
 	return func(yield func(record, error) bool) {
-		br := bufio.NewReaderSize(r, 64<<10)
-		line, index := 0, 0
-		for {
-			b, err := br.ReadBytes('\n')
-			if len(b) > 0 {
-				line++
-				if t := bytes.TrimSpace(b); len(t) > 0 {
-					pos := position{file: name, line: line, offset: -1}
-					if err := checkUTF8(name, line, t); err != nil {
-						yield(record{pos: pos}, err)
-						return
-					}
-					m, derr := decodeObject(t)
-					if derr != nil {
-						yield(record{pos: pos}, &RecordError{File: name, Line: line, Err: derr})
-						return
-					}
-					if !yield(record{fields: m, pos: pos, index: index}, nil) {
-						return
-					}
-					index++
-				}
-			}
-			if errors.Is(err, io.EOF) {
-				return
-			}
+		index := 0
+		for l, err := range fileio.ScanLines(name, r) {
 			if err != nil {
-				yield(record{}, fmt.Errorf("%s:%d: %w", name, line+1, err))
+				yield(record{}, err)
 				return
 			}
+			pos := position{file: name, line: l.N, offset: -1}
+			if err := checkUTF8(name, l.N, l.Bytes); err != nil {
+				yield(record{pos: pos}, err)
+				return
+			}
+			m, derr := decodeObject(l.Bytes)
+			if derr != nil {
+				yield(record{pos: pos}, &RecordError{File: name, Line: l.N, Err: derr})
+				return
+			}
+			if !yield(record{fields: m, pos: pos, index: index}, nil) {
+				return
+			}
+			index++
 		}
 	}
 }
