@@ -22,19 +22,18 @@ import (
 // llmFlags are the flags that say which model server to use and where the
 // run store lives, shared by every command that calls a model.
 type llmFlags struct {
-	cmd         *cobra.Command
-	baseURLs    []string
-	endpoints   string
-	apiKey      string
-	model       string
-	concurrency int
-	timeout     time.Duration
-	maxRetries  int
-	store       string
-	hosted      *hostedFlags
-	noProbe     bool
-	giveUpAfter time.Duration
-	repair      bool
+	cmd       *cobra.Command
+	baseURLs  []string
+	endpoints string
+	apiKey    string
+	model     string
+	// client holds the client's settings the flags are bound onto, from
+	// llm.DefaultOptions.
+	client  llm.Options
+	store   string
+	hosted  *hostedFlags
+	noProbe bool
+	repair  bool
 	// watchInterval is how often --endpoints is re-read.
 	watchInterval time.Duration
 }
@@ -45,7 +44,7 @@ type llmFlags struct {
 // is the commands' own (questions in flight). The API key's value is never
 // a flag default, so that help output cannot show it.
 func addLLMFlags(cmd *cobra.Command) *llmFlags {
-	f := &llmFlags{cmd: cmd}
+	f := &llmFlags{cmd: cmd, client: llm.DefaultOptions()}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&f.baseURLs, "base-url", nil,
 		"OpenAI-compatible server, e.g. http://localhost:8000/v1 (repeatable or comma-separated: requests go to the server with the fewest in flight; default $OPENAI_BASE_URL)")
@@ -54,13 +53,13 @@ func addLLMFlags(cmd *cobra.Command) *llmFlags {
 	fs.DurationVar(&f.watchInterval, "endpoints-poll", llm.DefaultWatchInterval, "how often --endpoints is re-read")
 	fs.StringVar(&f.apiKey, "api-key", "", "API key sent as a bearer token (default $OPENAI_API_KEY); never printed or stored")
 	fs.StringVar(&f.model, "model", "", "model name sent to the server")
-	fs.IntVar(&f.concurrency, "server-concurrency", llm.DefaultConcurrency, "most requests in flight per server")
-	fs.DurationVar(&f.timeout, "request-timeout", llm.DefaultTimeout, "time limit of one HTTP attempt")
-	fs.IntVar(&f.maxRetries, "max-retries", llm.DefaultMaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
+	fs.IntVar(&f.client.Concurrency, "server-concurrency", f.client.Concurrency, "most requests in flight per server")
+	fs.DurationVar(&f.client.Timeout, "request-timeout", f.client.Timeout, "time limit of one HTTP attempt")
+	fs.IntVar(&f.client.MaxRetries, "max-retries", f.client.MaxRetries, "retries of a failed request (429, 5xx, timeouts, dropped connections); 0 for none")
 	f.hosted = addHostedFlags(fs)
 	fs.StringVar(&f.store, "store", "", "run store (SQLite) every sample is committed to before use (default OUT/store.db)")
 	fs.BoolVar(&f.noProbe, "no-probe", false, "skip the check, before any work, that each server answers, accepts the API key and serves --model")
-	fs.DurationVar(&f.giveUpAfter, "give-up-after", llm.DefaultGiveUpAfter,
+	fs.DurationVar(&f.client.GiveUpAfter, "give-up-after", f.client.GiveUpAfter,
 		"stop the run (saving what is done; the same command resumes) when every server has failed for this long without one success; 0 never stops")
 	fs.BoolVar(&f.repair, "repair", false, "drop run-store rows that fail their checksum (changed on disk) and request them again, instead of stopping")
 	return f
@@ -121,44 +120,29 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 	for _, u := range urls {
 		red.Add(secret.URLSecrets(u)...)
 	}
-	if f.concurrency < 1 {
-		return nil, fmt.Errorf("--server-concurrency %d: want at least 1", f.concurrency)
+	if f.client.Concurrency < 1 {
+		return nil, fmt.Errorf("--server-concurrency %d: want at least 1", f.client.Concurrency)
 	}
-	if f.timeout <= 0 {
-		return nil, fmt.Errorf("--request-timeout %v: want a positive duration", f.timeout)
+	if f.client.Timeout <= 0 {
+		return nil, fmt.Errorf("--request-timeout %v: want a positive duration", f.client.Timeout)
 	}
-	if f.maxRetries < 0 {
-		return nil, fmt.Errorf("--max-retries %d: want 0 or more", f.maxRetries)
+	if f.client.MaxRetries < 0 {
+		return nil, fmt.Errorf("--max-retries %d: want 0 or more", f.client.MaxRetries)
 	}
 	if f.watchInterval <= 0 {
 		return nil, fmt.Errorf("--endpoints-poll %v: want a positive duration", f.watchInterval)
 	}
-	if f.giveUpAfter < 0 {
-		return nil, fmt.Errorf("--give-up-after %v: want a positive duration, or 0 to never stop", f.giveUpAfter)
-	}
-	giveUp := f.giveUpAfter
-	if giveUp == 0 {
-		giveUp = -1 // the client's "never"; its 0 means "default"
-	}
-	retries := f.maxRetries
-	if retries == 0 {
-		retries = -1 // the client's "none"; its 0 means "default"
+	if f.client.GiveUpAfter < 0 {
+		return nil, fmt.Errorf("--give-up-after %v: want a positive duration, or 0 to never stop", f.client.GiveUpAfter)
 	}
 	limits, err := f.hosted.rateLimits()
 	if err != nil {
 		return nil, err
 	}
 	logger := slog.New(slog.NewTextHandler(f.cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, err := llm.NewClient(llm.Options{
-		RateLimits:  limits,
-		BaseURLs:    urls,
-		APIKey:      key,
-		Concurrency: f.concurrency,
-		Timeout:     f.timeout,
-		MaxRetries:  retries,
-		GiveUpAfter: giveUp,
-		Logger:      logger,
-	})
+	opts := f.client
+	opts.RateLimits, opts.BaseURLs, opts.APIKey, opts.Logger = limits, urls, key, logger
+	client, err := llm.NewClient(opts)
 	if err != nil {
 		return nil, fmt.Errorf("--base-url: %w", err)
 	}
@@ -207,8 +191,8 @@ func (f *llmFlags) open(ctx context.Context, defaultStorePath string) (*llmSessi
 		Store:     st,
 		Model:     f.model,
 		Pricing:   pricing,
-		Capacity:  f.concurrency * client.UsableServers(),
-		Ready:     readyFactor * f.concurrency * client.UsableServers(),
+		Capacity:  f.client.Concurrency * client.UsableServers(),
+		Ready:     readyFactor * f.client.Concurrency * client.UsableServers(),
 	}, nil
 }
 

@@ -98,7 +98,7 @@ bounds each text of a candidate (default 20000 characters).`,
 	f.StringVar(&opts.Layout, "layout", report.LayoutRuns, "evaluation table layout: runs (in the order given) or paper (rows base, STaR, LMSI, gold fine-tune, ReGenesis by their labels; in-domain then OOD tasks; synthesis cost per method)")
 	f.StringToStringVar(&opts.Synth, "synth", nil, "LABEL=DIR: the synthesis directory whose data trained row LABEL; the paper layout shows its samples and tokens (repeatable)")
 	f.StringVar(&title, "title", "", `title of the HTML page (default "Evaluation report" or "Synthesis report")`)
-	f.IntVar(&opts.Load.MaxPredictions, "max-predictions", report.DefaultMaxPredictions, "predictions kept per run, task and verdict for the HTML page")
+	f.IntVar(&opts.Load.MaxPredictions, "max-predictions", report.DefaultMaxPredictions, "predictions kept per run, task and verdict for the HTML page (0: none)")
 	f.IntVar(&opts.Load.MaxTextChars, "max-text", report.DefaultMaxTextChars, "characters of generated text kept per prediction for the HTML page (synthesis: per text of a candidate, default 20000)")
 	return cmd
 }

@@ -38,7 +38,7 @@ func TestSynthesizedDirs(t *testing.T) {
 	key := simserver.Key(exs...)
 	srv := httptest.NewServer(simserver.New(simserver.Config{Seed: 11, Accuracy: 0.4, FormatVariety: -1}, key))
 	defer srv.Close()
-	client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16})
+	client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

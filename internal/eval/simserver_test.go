@@ -60,7 +60,7 @@ func simulatedConc(t testing.TB, cfg simserver.Config, conc int, exs ...[]task.E
 	srv := simserver.New(cfg, key)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	client, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: conc})
+	client, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: conc, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func benchmarkThroughput(b *testing.B, client string, stagger bool) {
 		_, _ = w.Write(body)
 	}))
 	defer srv.Close()
-	c, err := NewClient(Options{BaseURLs: []string{srv.URL}, Concurrency: benchConcurrency, MaxRetries: -1})
+	c, err := NewClient(Options{BaseURLs: []string{srv.URL}, Concurrency: benchConcurrency, GiveUpAfter: DefaultGiveUpAfter})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,7 +40,10 @@ var _ Completer = (*Client)(nil)
 
 // NewClient returns a client for the servers in opts.BaseURLs.
 func NewClient(opts Options) (*Client, error) {
-	opts = opts.withDefaults()
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	if len(opts.BaseURLs) == 0 {
 		return nil, errors.New("llm: no base URL")
 	}

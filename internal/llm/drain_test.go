@@ -32,7 +32,7 @@ func blockingServer(t *testing.T) (c *Client, started chan struct{}, release cha
 		_, _ = w.Write([]byte(`{"choices":[{"index":0,"message":{"role":"assistant","content":"done"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}`))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := NewClient(Options{BaseURLs: []string{srv.URL}, Concurrency: 1, MaxRetries: -1})
+	c, err := NewClient(Options{BaseURLs: []string{srv.URL}, Concurrency: 1, GiveUpAfter: DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

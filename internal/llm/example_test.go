@@ -19,7 +19,7 @@ func ExampleClient_Complete() {
 	}))
 	defer srv.Close()
 
-	c, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL + "/v1"}, APIKey: "sk-..."})
+	c, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL + "/v1"}, APIKey: "sk-...", MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		log.Fatal(err)
 	}

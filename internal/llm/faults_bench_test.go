@@ -115,7 +115,8 @@ func faultRun(b *testing.B, mode string) (time.Duration, time.Duration, llm.Stat
 		Concurrency: faultServerConcurrency,
 		// 30% faults: allow more retries than the default, so that no
 		// request fails by bad luck (0.3^9 per request otherwise).
-		MaxRetries: 30,
+		MaxRetries:  30,
+		GiveUpAfter: llm.DefaultGiveUpAfter,
 	})
 	if err != nil {
 		b.Fatal(err)

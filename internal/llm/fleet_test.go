@@ -101,7 +101,7 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := NewClient(Options{BaseURLs: urls, Concurrency: 4, MaxRetries: -1, GiveUpAfter: -1})
+	cl, err := NewClient(Options{BaseURLs: urls, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 // or servers that all fail the probe leave the fleet as it was.
 func TestSetServersKeepsFleetOnBadInput(t *testing.T) {
 	good := newFleetServer(t)
-	cl, err := NewClient(Options{BaseURLs: []string{good.url}})
+	cl, err := NewClient(Options{BaseURLs: []string{good.url}, MaxRetries: DefaultMaxRetries, GiveUpAfter: DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestWatchReprobesDroppedServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl, err := NewClient(Options{BaseURLs: urls, Concurrency: 2})
+	cl, err := NewClient(Options{BaseURLs: urls, Concurrency: 2, MaxRetries: DefaultMaxRetries, GiveUpAfter: DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func (e *GaveUpError) Unwrap() []error { return append([]error{ErrGaveUp}, e.Cau
 // failure streaks. It reports false while some usable endpoint's last
 // attempt succeeded, or when giving up is disabled.
 func (c *Client) giveUpAt() (time.Time, bool) {
-	if c.opts.GiveUpAfter < 0 {
+	if c.opts.GiveUpAfter == 0 {
 		return time.Time{}, false
 	}
 	var latest int64

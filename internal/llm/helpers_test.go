@@ -85,6 +85,7 @@ func fastOptions(urls ...string) Options {
 		Concurrency: 16,
 		Timeout:     2 * time.Second,
 		MaxRetries:  4,
+		GiveUpAfter: DefaultGiveUpAfter,
 		BackoffBase: time.Millisecond,
 		BackoffMax:  5 * time.Millisecond,
 		RestAfter:   100,

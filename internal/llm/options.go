@@ -1,12 +1,15 @@
 package llm
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 )
 
-// Defaults applied by NewClient to zero-valued Options fields.
+// The defaults of DefaultOptions. NewClient also applies those of the fields
+// where zero has no meaning (Concurrency, Timeout, BackoffBase, BackoffMax,
+// RestAfter, RestFor, ProbeTimeout) when they are zero.
 const (
 	DefaultConcurrency  = 64
 	DefaultTimeout      = 10 * time.Minute
@@ -27,7 +30,9 @@ const maxSoloRest = 2 * time.Second
 // request wait before its next attempt.
 const maxRetryAfter = 5 * time.Minute
 
-// Options configures a Client. Zero values select the defaults above.
+// Options configures a Client. Start from DefaultOptions and set what
+// differs: MaxRetries and GiveUpAfter are taken as given (0 retries, never
+// give up), and the other fields fall back to their default when zero.
 type Options struct {
 	// BaseURLs are the servers to use; work is balanced across them by the
 	// fewest requests in flight. Each is either a bare origin
@@ -40,8 +45,7 @@ type Options struct {
 	Concurrency int
 	// Timeout bounds one HTTP attempt, from sending to the last byte read.
 	Timeout time.Duration
-	// MaxRetries is how many times a failed attempt is retried: 0 selects
-	// DefaultMaxRetries, a negative value disables retries.
+	// MaxRetries is how many times a failed attempt is retried (0: none).
 	MaxRetries int
 	// BackoffBase and BackoffMax shape the exponential backoff with full
 	// jitter that a request waits after failed attempt k while its server
@@ -65,8 +69,8 @@ type Options struct {
 	RestFor time.Duration
 	// GiveUpAfter: when every endpoint has failed continuously (no attempt
 	// succeeded) for this long, every Complete call fails with an error
-	// wrapping ErrGaveUp and the last error of each endpoint. Zero means
-	// DefaultGiveUpAfter; a negative value never gives up.
+	// wrapping ErrGaveUp and the last error of each endpoint. Zero never
+	// gives up.
 	GiveUpAfter time.Duration
 	// ProbeTimeout bounds each request of Probe. Zero means
 	// DefaultProbeTimeout (or Timeout when that is shorter).
@@ -80,18 +84,37 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-func (o Options) withDefaults() Options {
+// DefaultOptions returns the client's defaults: DefaultConcurrency requests
+// in flight per server, DefaultTimeout per attempt, DefaultMaxRetries
+// retries with the default backoff, and giving up after DefaultGiveUpAfter
+// of failures on every server. Set BaseURLs (and what else differs) on it.
+func DefaultOptions() Options {
+	return Options{
+		Concurrency:  DefaultConcurrency,
+		Timeout:      DefaultTimeout,
+		MaxRetries:   DefaultMaxRetries,
+		BackoffBase:  DefaultBackoffBase,
+		BackoffMax:   DefaultBackoffMax,
+		RestFor:      DefaultRestFor,
+		GiveUpAfter:  DefaultGiveUpAfter,
+		ProbeTimeout: DefaultProbeTimeout,
+	}
+}
+
+// withDefaults fills the fields where zero has no meaning, and rejects
+// negative values.
+func (o Options) withDefaults() (Options, error) {
+	if o.MaxRetries < 0 {
+		return o, fmt.Errorf("llm: MaxRetries %d is negative (0 means no retries)", o.MaxRetries)
+	}
+	if o.GiveUpAfter < 0 {
+		return o, fmt.Errorf("llm: GiveUpAfter %v is negative (0 means never give up)", o.GiveUpAfter)
+	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
-	}
-	switch {
-	case o.MaxRetries == 0:
-		o.MaxRetries = DefaultMaxRetries
-	case o.MaxRetries < 0:
-		o.MaxRetries = 0
 	}
 	if o.BackoffBase <= 0 {
 		o.BackoffBase = DefaultBackoffBase
@@ -105,9 +128,6 @@ func (o Options) withDefaults() Options {
 	if o.RestAfter <= 0 {
 		o.RestAfter = max(DefaultRestAfter, o.Concurrency)
 	}
-	if o.GiveUpAfter == 0 {
-		o.GiveUpAfter = DefaultGiveUpAfter
-	}
 	if o.ProbeTimeout <= 0 {
 		o.ProbeTimeout = min(DefaultProbeTimeout, o.Timeout)
 	}
@@ -117,5 +137,5 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return o
+	return o, nil
 }

@@ -25,7 +25,7 @@ func TestRateLimitsAgainstSimulatedAPI(t *testing.T) {
 		defer ts.Close()
 		c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: 8, MaxRetries: 1_000_000,
 			BackoffBase: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond, RestAfter: 10000,
-			RateLimits: llm.RateLimits{IgnoreHeaders: ignore}})
+			RateLimits: llm.RateLimits{IgnoreHeaders: ignore}, GiveUpAfter: llm.DefaultGiveUpAfter})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -146,7 +146,7 @@ func runLimited(t *testing.T, srv *limitedServer, limits RateLimits, n int) int6
 	c, err := NewClient(Options{
 		BaseURLs: []string{ts.URL}, Concurrency: 16, MaxRetries: 1000,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 50 * time.Millisecond,
-		RestAfter: 1000, RateLimits: limits,
+		RestAfter: 1000, RateLimits: limits, GiveUpAfter: DefaultGiveUpAfter,
 	})
 	if err != nil {
 		t.Fatal(err)

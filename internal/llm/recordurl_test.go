@@ -3,6 +3,7 @@ package llm
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A server URL recorded in results.json (ServerStats.URL) or named in logs
@@ -26,6 +27,29 @@ func TestRecordedURLsCarryNoCredentials(t *testing.T) {
 			if strings.Contains(ep.name, "hunter2") || strings.Contains(ep.name, "zzsecret") {
 				t.Errorf("%s: endpoint name %q carries a credential", tt.base, ep.name)
 			}
+		}
+	}
+}
+
+// Options are taken as given: 0 retries is none and a zero GiveUpAfter
+// never gives up; DefaultOptions holds the defaults; a negative value is
+// refused, not read as "none".
+func TestOptionsAsGiven(t *testing.T) {
+	d := DefaultOptions()
+	if d.MaxRetries != DefaultMaxRetries || d.GiveUpAfter != DefaultGiveUpAfter || d.Concurrency != DefaultConcurrency || d.Timeout != DefaultTimeout {
+		t.Errorf("DefaultOptions = %+v", d)
+	}
+	o, err := Options{}.withDefaults()
+	if err != nil || o.MaxRetries != 0 || o.GiveUpAfter != 0 || o.Concurrency != DefaultConcurrency {
+		t.Errorf("Options{} -> %+v, %v; want 0 retries, never give up, default concurrency", o, err)
+	}
+	if _, ok := newTestClient(t, Options{BaseURLs: []string{"http://h"}}).giveUpAt(); ok {
+		t.Error("a zero GiveUpAfter gives up")
+	}
+	for _, bad := range []Options{{MaxRetries: -1}, {GiveUpAfter: -time.Second}} {
+		bad.BaseURLs = []string{"http://h"}
+		if _, err := NewClient(bad); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("NewClient(%+v) = %v, want a negative-value error", bad, err)
 		}
 	}
 }

@@ -192,7 +192,7 @@ func simulated(t *testing.T, cfg simserver.Config, exs []task.Example) (*simserv
 	sim := simserver.New(cfg, key)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	c, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16})
+	c, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

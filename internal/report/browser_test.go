@@ -148,7 +148,7 @@ func (b *browser) checkClean(t *testing.T) {
 
 func TestHTMLInBrowser(t *testing.T) {
 	b := newBrowser(t)
-	c := b.open(t, LoadOptions{})
+	c := b.open(t, DefaultLoadOptions())
 
 	// The comparison table shows the right numbers.
 	table := evalJS[[][]string](t, b, `Array.from(document.querySelectorAll("#comparison tbody tr")).map(function (tr) {

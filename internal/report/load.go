@@ -47,8 +47,7 @@ type Run struct {
 
 // LoadOptions bounds what Load keeps of predictions.jsonl.
 type LoadOptions struct {
-	// MaxPredictions is kept per task and verdict; zero means
-	// DefaultMaxPredictions, negative keeps none.
+	// MaxPredictions is kept per task and verdict (0 keeps none).
 	MaxPredictions int
 	// MaxTextChars bounds the text kept of one prediction's generations,
 	// shared among its samples (each keeps at least 400 bytes); zero means
@@ -56,12 +55,18 @@ type LoadOptions struct {
 	MaxTextChars int
 }
 
+// DefaultLoadOptions keeps DefaultMaxPredictions predictions per task and
+// verdict, DefaultMaxTextChars of text each.
+func DefaultLoadOptions() LoadOptions {
+	return LoadOptions{MaxPredictions: DefaultMaxPredictions, MaxTextChars: DefaultMaxTextChars}
+}
+
 // Load reads dir/results.json and streams dir/predictions.jsonl, keeping
 // a bounded selection of the predictions. A missing predictions file is
 // not an error: the run then has none to browse.
 func Load(dir string, opts LoadOptions) (*Run, error) {
-	if opts.MaxPredictions == 0 {
-		opts.MaxPredictions = DefaultMaxPredictions
+	if opts.MaxPredictions < 0 {
+		return nil, fmt.Errorf("report: MaxPredictions %d is negative (0 keeps none)", opts.MaxPredictions)
 	}
 	if opts.MaxTextChars <= 0 {
 		opts.MaxTextChars = DefaultMaxTextChars

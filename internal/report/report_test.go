@@ -27,7 +27,7 @@ func fixture(t *testing.T, load LoadOptions) (*Comparison, []*Run) {
 }
 
 func TestCompare(t *testing.T) {
-	c, _ := fixture(t, LoadOptions{})
+	c, _ := fixture(t, DefaultLoadOptions())
 	var cols []string
 	for _, col := range c.Columns {
 		cols = append(cols, col.Group+"/"+col.Task)
@@ -84,7 +84,7 @@ func TestCompareWithoutBaseline(t *testing.T) {
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	c, _ := fixture(t, LoadOptions{})
+	c, _ := fixture(t, DefaultLoadOptions())
 	var b bytes.Buffer
 	if err := c.Markdown(&b); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestLoadErrors(t *testing.T) {
 			if tt.predictions != "" {
 				os.WriteFile(filepath.Join(d, "predictions.jsonl"), []byte(tt.predictions), 0o644)
 			}
-			_, err := Load(d, LoadOptions{})
+			_, err := Load(d, DefaultLoadOptions())
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
@@ -166,7 +166,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
-	c, runs := fixture(t, LoadOptions{})
+	c, runs := fixture(t, DefaultLoadOptions())
 	var b bytes.Buffer
 	if err := HTML(&b, c, runs, HTMLOptions{}); err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 }
 
 func TestWriteFiles(t *testing.T) {
-	c, runs := fixture(t, LoadOptions{})
+	c, runs := fixture(t, DefaultLoadOptions())
 	out := filepath.Join(t.TempDir(), "sub", "cmp.html")
 	md, html, err := WriteFiles(out, c, runs, HTMLOptions{})
 	if err != nil {

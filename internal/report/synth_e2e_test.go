@@ -41,7 +41,7 @@ func TestSynthPageOfRealRuns(t *testing.T) {
 	}
 	srv := httptest.NewServer(simserver.New(simserver.Config{Seed: 5, Accuracy: 0.4}, simserver.Key(exs...)))
 	defer srv.Close()
-	client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16})
+	client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 16, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

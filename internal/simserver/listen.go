@@ -46,7 +46,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 //	sim, err := simserver.Start(simserver.Config{Accuracy: 0.7}, key)
 //	...
 //	defer sim.Close()
-//	client, err := llm.NewClient(llm.Options{BaseURL: sim.BaseURL, ...})
+//	opts := llm.DefaultOptions()
+//	opts.BaseURLs = []string{sim.BaseURL}
+//	client, err := llm.NewClient(opts)
 type Running struct {
 	*Server
 	// URL is the server's root, such as "http://127.0.0.1:41234".

@@ -41,7 +41,7 @@ func BenchmarkDurableBeforeRelease(b *testing.B) {
 	defer srv.Close()
 	for _, mode := range []string{"in-slot", "after-release"} {
 		b.Run("commit="+mode, func(b *testing.B) {
-			client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 64, MaxRetries: -1})
+			client, err := llm.NewClient(llm.Options{BaseURLs: []string{srv.URL}, Concurrency: 64, GiveUpAfter: llm.DefaultGiveUpAfter})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -41,7 +41,7 @@ func benchSynthesize(b *testing.B, inFlight int) {
 	for i := 0; b.Loop(); i++ {
 		sim := simserver.New(simserver.Config{Seed: int64(i), Accuracy: 0.5, Latency: simserver.Latency{Fixed: latency}}, key)
 		ts := httptest.NewServer(sim)
-		c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: concurrency})
+		c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: concurrency, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -172,7 +172,7 @@ func BenchmarkBudget(b *testing.B) {
 			sim := simserver.New(simCfg, key)
 			meter := &busyMeter{inner: sim, cap: concurrency}
 			ts := httptest.NewServer(meter)
-			c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: concurrency})
+			c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: concurrency, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 			if err != nil {
 				b.Fatal(err)
 			}

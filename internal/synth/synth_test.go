@@ -57,7 +57,7 @@ func simClient(t *testing.T, cfg simserver.Config, exs []task.Example) (*llm.Cli
 	sim := simserver.New(cfg, key)
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
-	c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: 32, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond})
+	c, err := llm.NewClient(llm.Options{BaseURLs: []string{ts.URL}, Concurrency: 32, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond, MaxRetries: llm.DefaultMaxRetries, GiveUpAfter: llm.DefaultGiveUpAfter})
 	if err != nil {
 		t.Fatal(err)
 	}
