@@ -83,9 +83,9 @@ func Build(opts Options) (*Comparison, []*Run, error) {
 	return c, all, nil
 }
 
-// WriteFiles writes the comparison as base.md and base.html, where base is
-// out without a .md or .html extension, and returns the two paths.
-func WriteFiles(out string, c *Comparison, runs []*Run, opts HTMLOptions) (mdPath, htmlPath string, err error) {
+// outBase is out without a .md, .html or .htm extension, its folder
+// created: the base name of a report's files.
+func outBase(out string) (string, error) {
 	base := out
 	for _, ext := range []string{".md", ".html", ".htm"} {
 		if strings.EqualFold(filepath.Ext(base), ext) {
@@ -94,8 +94,18 @@ func WriteFiles(out string, c *Comparison, runs []*Run, opts HTMLOptions) (mdPat
 	}
 	if dir := filepath.Dir(base); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", "", fmt.Errorf("report: %w", err)
+			return "", fmt.Errorf("report: %w", err)
 		}
+	}
+	return base, nil
+}
+
+// WriteFiles writes the comparison as base.md and base.html, where base is
+// out without a .md or .html extension, and returns the two paths.
+func WriteFiles(out string, c *Comparison, runs []*Run, opts HTMLOptions) (mdPath, htmlPath string, err error) {
+	base, err := outBase(out)
+	if err != nil {
+		return "", "", err
 	}
 	mdPath, htmlPath = base+".md", base+".html"
 	// Both pages are complete before either replaces an earlier one.

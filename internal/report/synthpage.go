@@ -85,16 +85,9 @@ func WriteSynth(ctx context.Context, out string, opts SynthOptions) (*SynthFiles
 	if opts.IndexRows <= 0 {
 		opts.IndexRows = DefaultIndexRows
 	}
-	base := out
-	for _, ext := range []string{".md", ".html", ".htm"} {
-		if strings.EqualFold(filepath.Ext(base), ext) {
-			base = strings.TrimSuffix(base, filepath.Ext(base))
-		}
-	}
-	if dir := filepath.Dir(base); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, nil, fmt.Errorf("report: %w", err)
-		}
+	base, err := outBase(out)
+	if err != nil {
+		return nil, nil, err
 	}
 	files := &SynthFiles{Markdown: base + ".md", HTML: base + ".html", DataDir: base + "_files"}
 	// Build the data folder beside the old one and swap it in at the end,
