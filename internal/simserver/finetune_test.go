@@ -159,6 +159,7 @@ func allEvents(t *testing.T, h http.Handler, id string, limit int) ([]jobEvent, 
 }
 
 func TestFineTuningJobLifecycle(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 200)
 	s, clock := ftServer(t, key, FineTune{Uplift: 0.3})
 	f := uploadFile(t, s, trainingJSONL(12))
@@ -295,6 +296,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 }
 
 func TestChatUnknownFineTunedModel(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s, _ := ftServer(t, key, FineTune{})
 	req := userRequest(solvePrompt(key[0].Question), 0, 1, nil)
@@ -306,6 +308,7 @@ func TestChatUnknownFineTunedModel(t *testing.T) {
 }
 
 func TestFineTuningJobFailures(t *testing.T) {
+	t.Parallel()
 	s, clock := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	tests := []struct {
 		name      string
@@ -353,6 +356,7 @@ func TestFineTuningJobFailures(t *testing.T) {
 }
 
 func TestFineTuningCancel(t *testing.T) {
+	t.Parallel()
 	s, clock := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	f := uploadFile(t, s, trainingJSONL(10))
 	j, _ := createJob(t, s, map[string]any{"model": s.Model(), "training_file": f.ID})
@@ -374,6 +378,7 @@ func TestFineTuningCancel(t *testing.T) {
 }
 
 func TestUploadsAPI(t *testing.T) {
+	t.Parallel()
 	s, _ := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	content := trainingJSONL(10)
 	half := len(content) / 2
@@ -422,6 +427,7 @@ func TestUploadsAPI(t *testing.T) {
 }
 
 func TestFineTuningNeedsAKey(t *testing.T) {
+	t.Parallel()
 	s, _ := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/fine_tuning/jobs", nil))
@@ -431,6 +437,7 @@ func TestFineTuningNeedsAKey(t *testing.T) {
 }
 
 func TestFineTunedAccuracy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		accuracy float64

@@ -114,6 +114,7 @@ func choiceTexts(resp *llm.Response) []string {
 }
 
 func TestSampleKey(t *testing.T) {
+	t.Parallel()
 	base := request(1, seedOf(1))
 	k0, _ := SampleKey(base, 0)
 	tests := []struct {
@@ -158,6 +159,7 @@ func TestSampleKey(t *testing.T) {
 }
 
 func TestPersistedBeforeReturn(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	s := openTestStore(t, path)
 	model := &fakeModel{}
@@ -206,6 +208,7 @@ func TestPersistedBeforeReturn(t *testing.T) {
 }
 
 func TestReplayDoesNotCallModel(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	req := request(4, nil)
 	var first *llm.Response
@@ -245,6 +248,7 @@ func TestReplayDoesNotCallModel(t *testing.T) {
 }
 
 func TestTopUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		seed  *int64
@@ -284,6 +288,7 @@ func TestTopUp(t *testing.T) {
 }
 
 func TestTopUpOfGaps(t *testing.T) {
+	t.Parallel()
 	// Samples 0, 1 and 4 are stored (say, from an earlier run that asked
 	// for index 4 alone); asking for 7 fetches the runs 2-3 and 5-6, each
 	// with the seed of its first index.
@@ -317,6 +322,7 @@ func TestTopUpOfGaps(t *testing.T) {
 }
 
 func TestSingleflight(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	gate := make(chan struct{})
 	var entered atomic.Int64
@@ -357,6 +363,7 @@ func TestSingleflight(t *testing.T) {
 }
 
 func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	gate := make(chan struct{})
 	model := &fakeModel{gate: gate}
@@ -388,6 +395,7 @@ func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
 }
 
 func TestModelErrorIsReturnedAndNothingStored(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	model := &fakeModel{err: fmt.Errorf("llm: HTTP 400: bad request")}
 	c := NewCachedCompleter(s, model)
@@ -405,6 +413,7 @@ func TestModelErrorIsReturnedAndNothingStored(t *testing.T) {
 }
 
 func TestGroupCommit(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	c := NewCachedCompleter(s, &fakeModel{})
 	const callers = 64
@@ -428,6 +437,7 @@ func TestGroupCommit(t *testing.T) {
 }
 
 func TestMeta(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	s := openTestStore(t, path)
 	ctx := t.Context()
@@ -446,6 +456,7 @@ func TestMeta(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
+	t.Parallel()
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sub", "dir", "store.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -463,6 +474,7 @@ func TestClosedStore(t *testing.T) {
 }
 
 func TestSchemaVersion(t *testing.T) {
+	t.Parallel()
 	// A directory name that needs escaping in an SQLite URI.
 	path := filepath.Join(t.TempDir(), "run 1 #2?", "store.db")
 	s := openTestStore(t, path)
@@ -497,6 +509,7 @@ func TestSchemaVersion(t *testing.T) {
 // returned are committed even when the caller's context ends before the
 // commit: they were paid for, and a re-run must not ask for them again.
 func TestArrivedSamplesSurviveCancellation(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	ctx, cancel := context.WithCancel(t.Context())
 	model := &fakeModel{onCall: cancel} // the caller gives up while the model answers
