@@ -25,12 +25,20 @@ type fakeModel struct {
 	unseeded int
 	// gate, when set, is received from before answering.
 	gate chan struct{}
+	// entered, when set, is sent to (if it has room) as a call begins.
+	entered chan struct{}
 	// onCall, when set, runs before answering (inside the call).
 	onCall func()
 	err    error
 }
 
 func (m *fakeModel) Complete(ctx context.Context, req llm.Request) (*llm.Response, error) {
+	if m.entered != nil {
+		select {
+		case m.entered <- struct{}{}:
+		default:
+		}
+	}
 	if m.gate != nil {
 		select {
 		case <-m.gate:
@@ -366,7 +374,7 @@ func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
 	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	gate := make(chan struct{})
-	model := &fakeModel{gate: gate}
+	model := &fakeModel{gate: gate, entered: make(chan struct{}, 1)}
 	c := NewCachedCompleter(s, model)
 	ctx1, cancel1 := context.WithCancel(t.Context())
 	first := make(chan error, 1)
@@ -374,7 +382,7 @@ func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
 		_, err := c.Complete(ctx1, request(1, seedOf(5)))
 		first <- err
 	}()
-	waitFor(t, func() bool { return flyingCount(c) == 1 })
+	<-model.entered // the first caller claimed the sample and asks the model
 	second := make(chan *llm.Response, 1)
 	go func() {
 		resp, err := c.Complete(t.Context(), request(1, seedOf(5)))
