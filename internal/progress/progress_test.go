@@ -142,7 +142,7 @@ func TestLine(t *testing.T) {
 			for _, s := range tt.steps {
 				clock.Advance(s.advance)
 				d.Add(s.fresh)
-				d.AddCached(s.cache)
+				d.AddDone(s.cache) // served from the store: done, not fresh
 				d.AddFailed(s.failed)
 				if s.kept > 0 {
 					d.SetKept(s.kept)

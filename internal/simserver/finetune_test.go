@@ -180,7 +180,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	}
 
 	// Before the job ends the model does not exist.
-	if _, ok := s.AccuracyFor("ft:" + s.Model() + ":regenesis-simserver:gsm8k:" + strings.TrimPrefix(j.ID, "ftjob-")); ok {
+	if _, ok := s.accuracyFor("ft:" + s.Model() + ":regenesis-simserver:gsm8k:" + strings.TrimPrefix(j.ID, "ftjob-")); ok {
 		t.Error("the fine-tuned model answers before its job succeeded")
 	}
 	statuses := []struct {
@@ -252,7 +252,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	if len(models.Data) != 2 || models.Data[1].ID != model {
 		t.Errorf("models %+v, want the base and %s", models.Data, model)
 	}
-	acc, ok := s.AccuracyFor(model)
+	acc, ok := s.accuracyFor(model)
 	if !ok || acc != 0.8 {
 		t.Errorf("fine-tuned accuracy %v %v, want 0.8", acc, ok)
 	}
@@ -261,7 +261,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 		if s.GreedyCorrect(e.Question) {
 			base++
 		}
-		if s.GreedyCorrectFor(model, e.Question) {
+		if s.greedyCorrectFor(model, e.Question) {
 			tuned++
 		}
 	}
@@ -275,8 +275,8 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 		if resp.Model != model {
 			t.Fatalf("response model %q", resp.Model)
 		}
-		if solvedRight(t, resp.Choices[0].Message.Content, e) != s.GreedyCorrectFor(model, e.Question) {
-			t.Errorf("reply to %q disagrees with GreedyCorrectFor", e.Question)
+		if solvedRight(t, resp.Choices[0].Message.Content, e) != s.greedyCorrectFor(model, e.Question) {
+			t.Errorf("reply to %q disagrees with greedyCorrectFor", e.Question)
 		}
 	}
 
@@ -287,7 +287,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	}
 	clock.Advance(10 * time.Second)
 	j2 = getJob(t, s, j2.ID)
-	if acc, _ := s.AccuracyFor(*j2.FineTunedModel); acc != maxAccuracy {
+	if acc, _ := s.accuracyFor(*j2.FineTunedModel); acc != maxAccuracy {
 		t.Errorf("second round accuracy %v, want the cap %v", acc, maxAccuracy)
 	}
 	if !strings.HasPrefix(*j2.FineTunedModel, "ft:"+s.Model()+":regenesis-simserver::") {
@@ -454,11 +454,11 @@ func TestFineTunedAccuracy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New(Config{Accuracy: tt.accuracy, FineTune: FineTune{Uplift: tt.uplift}}, nil)
 			s.ft.models["ft:m:regenesis-simserver::x"] = tt.rounds
-			got, ok := s.AccuracyFor("ft:m:regenesis-simserver::x")
+			got, ok := s.accuracyFor("ft:m:regenesis-simserver::x")
 			if !ok || math.Abs(got-tt.want) > 1e-12 {
-				t.Errorf("AccuracyFor = %v %v, want %v", got, ok, tt.want)
+				t.Errorf("accuracyFor = %v %v, want %v", got, ok, tt.want)
 			}
-			if base, ok := s.AccuracyFor("any-name"); !ok || base != tt.accuracy {
+			if base, ok := s.accuracyFor("any-name"); !ok || base != tt.accuracy {
 				t.Errorf("base accuracy %v %v", base, ok)
 			}
 		})

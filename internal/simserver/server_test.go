@@ -189,10 +189,10 @@ func TestRepeatedBodies(t *testing.T) {
 	if st.Stages[StageSolve] != 3 || len(st.Stages) != 1 {
 		t.Errorf("stages = %v, want 3 solves", st.Stages)
 	}
-	if got := s.Served(a); got != 2 {
+	if got := s.served(a); got != 2 {
 		t.Errorf("Served(a) = %d, want 2", got)
 	}
-	if got := s.Served([]byte("{}")); got != 0 {
+	if got := s.served([]byte("{}")); got != 0 {
 		t.Errorf("Served(unsent) = %d, want 0", got)
 	}
 }

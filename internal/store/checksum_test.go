@@ -54,7 +54,7 @@ func TestCorruptRowOnDisk(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("read of a corrupt row: %v, want a *CorruptError", err)
 	}
-	key, kerr := SampleKey(req, 2)
+	key, kerr := requestSampleKey(req, 2)
 	if kerr != nil {
 		t.Fatal(kerr)
 	}

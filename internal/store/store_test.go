@@ -124,7 +124,7 @@ func choiceTexts(resp *llm.Response) []string {
 func TestSampleKey(t *testing.T) {
 	t.Parallel()
 	base := request(1, seedOf(1))
-	k0, _ := SampleKey(base, 0)
+	k0, _ := requestSampleKey(base, 0)
 	tests := []struct {
 		name string
 		edit func(*llm.Request)
@@ -150,7 +150,7 @@ func TestSampleKey(t *testing.T) {
 			r := request(1, seedOf(1))
 			r.Messages = slices.Clone(r.Messages)
 			tt.edit(&r)
-			k, err := SampleKey(r, tt.i)
+			k, err := requestSampleKey(r, tt.i)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestSampleKey(t *testing.T) {
 	// The documented formula, spelled out.
 	want := sha256Hex(`{"model":"m","messages":[{"role":"user","content":"What is 6*7?"}],"temperature":0.8,"top_p":1,"max_tokens":256,"seed":1,"stop":null}` + "\n0")
 	if got := fmt.Sprintf("%x", k0); got != want {
-		t.Errorf("SampleKey = %s, want %s", got, want)
+		t.Errorf("requestSampleKey = %s, want %s", got, want)
 	}
 }
 
@@ -493,8 +493,8 @@ func TestSchemaVersion(t *testing.T) {
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	if v != SchemaVersion() || v < 1 {
-		t.Errorf("user_version = %d, want %d", v, SchemaVersion())
+	if v != schemaVersion() || v < 1 {
+		t.Errorf("user_version = %d, want %d", v, schemaVersion())
 	}
 	var mode string
 	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
