@@ -122,6 +122,7 @@ func isLabelOf(s string, spec answer.Spec) bool {
 // Extract and Equal are pure functions of those; a failure is never
 // cached, so each failing example is reported with its own ID.
 func TestGoldAnswersOfEveryTask(t *testing.T) {
+	t.Parallel()
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
 	var total, correct, wrongTotal, wrongRead atomic.Int64
@@ -348,6 +349,7 @@ func substituteLastLine(s, gold, with string) string {
 // checks that it reads back wrong. StrategyQA's "rationale" is its list of
 // supporting facts, which states no answer, and is not scored.
 func TestGoldRationales(t *testing.T) {
+	t.Parallel()
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
 	for _, name := range []string{"gsm8k", "math500", "aqua"} {
@@ -454,6 +456,7 @@ var bbhOptionRE = regexp.MustCompile(`(?m)^\(([A-R])\)\s*(.*?)\s*$`)
 // a prediction: each must read back as the answer its last sentence
 // gives, and with a wrong answer substituted there it must read as wrong.
 func TestBBHChainOfThoughtRationales(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(sharedData, "bbh", "cot-prompts", "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no BBH chain-of-thought prompts: %v", err)
