@@ -174,7 +174,8 @@ func runLimited(t *testing.T, srv *limitedServer, limits RateLimits, n int) int6
 // says so in its headers gets a storm of 429s from a client that does not
 // read them, and few from one that does (all still retried to success).
 func TestRateLimitFromHeaders(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 60
 	blind := runLimited(t, newLimitedServer(40, 1e6, true), RateLimits{IgnoreHeaders: true}, n)
 	following := runLimited(t, newLimitedServer(40, 1e6, true), RateLimits{}, n)
@@ -192,7 +193,8 @@ func TestRateLimitFromHeaders(t *testing.T) {
 // TestTokenLimitFromHeaders: the token limit (15 tokens a request, 450 a
 // second: 30 requests a second) binds before the request limit.
 func TestTokenLimitFromHeaders(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 60
 	blind := runLimited(t, newLimitedServer(1000, 450, true), RateLimits{IgnoreHeaders: true}, n)
 	following := runLimited(t, newLimitedServer(1000, 450, true), RateLimits{}, n)
@@ -211,7 +213,8 @@ func TestTokenLimitFromHeaders(t *testing.T) {
 // requests a second, is never overrun by a client held to 1800 a minute
 // (30 a second), and is overrun without it.
 func TestConfiguredRateLimit(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 90
 	tests := []struct {
 		name   string
