@@ -54,7 +54,17 @@ func synthArgs(baseURL, model string, n, serverConcurrency int, out string, extr
 // how long it took.
 func runBinary(t *testing.T, bin string, args ...string) (int, string, time.Duration) {
 	t.Helper()
+	return runBinaryEnv(t, nil, bin, args...)
+}
+
+// runBinaryEnv is runBinary with env ("NAME=value") added to the
+// process's environment, overriding the test's own.
+func runBinaryEnv(t *testing.T, env []string, bin string, args ...string) (int, string, time.Duration) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr
@@ -165,6 +175,7 @@ func (r *recorder) resentAfter() map[int32]int {
 // were sent again: a response that arrived is committed before its server
 // slot takes another request.
 func TestKillBoundUnderLoad(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and kills it under load")
 	}
@@ -283,6 +294,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // before any work, naming the server and the cause, by every command that
 // calls a model; and that a bad server among good ones is dropped.
 func TestProbeBeforeWork(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -323,9 +335,9 @@ func TestProbeBeforeWork(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("OPENAI_API_KEY", "")
 			before := sim.Stats().Requests
-			code, stderr, _ := runBinary(t, bin, tt.args(filepath.Join(t.TempDir(), "out"))...)
+			// No key from the environment the tests run in.
+			code, stderr, _ := runBinaryEnv(t, []string{"OPENAI_API_KEY="}, bin, tt.args(filepath.Join(t.TempDir(), "out"))...)
 			if strings.Contains(stderr, "hunter2") || strings.Contains(stderr, "sk-good") || strings.Contains(stderr, "sk-bad") {
 				t.Errorf("stderr shows a credential:\n%s", stderr)
 			}
@@ -357,6 +369,7 @@ func TestProbeBeforeWork(t *testing.T) {
 // stops within --give-up-after with the cause, keeps what it finished, and
 // resumes with the same command.
 func TestGiveUpStopsRun(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -433,6 +446,7 @@ func checkGaveUp(t *testing.T, code int, stderr string, took, limit time.Duratio
 // the re-run stops naming the row and --repair; with --repair it requests
 // that sample again and the outputs equal the original run's.
 func TestCorruptStoreRow(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -21,6 +21,7 @@ import (
 // exactly once, the predictions equal a one-server run's, and
 // results.json records what each server served, credentials redacted.
 func TestElasticFleet(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs it against simulated servers")
 	}

@@ -18,6 +18,7 @@ import (
 // holder, and send nothing), SIGKILLs the first, and checks that the next
 // run takes the stale lock over with a warning and completes.
 func TestOneWriterPerRunDirectory(t *testing.T) {
+	t.Parallel()
 	h := newSynthHarness(t)
 	out := filepath.Join(t.TempDir(), "run")
 	first, _ := h.startUntil(out, 20)

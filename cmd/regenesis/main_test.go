@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,13 +25,40 @@ const dataDir = "../../../shared/data"
 // most this many requests are in flight when the process is killed.
 const serverConcurrency = 16
 
-// buildBinary compiles regenesis into a temporary folder.
+// TestMain gives the tests one binary to run (binaryDir), built on the
+// first buildBinary, and removes it at the end.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "regenesis-test-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binaryDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// binaryDir holds the binary the tests run; set once by TestMain.
+var binaryDir string
+
+// built compiles regenesis into binaryDir once, for every test of the
+// package: the tests run the binary and never change it.
+var built = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binaryDir, "regenesis")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildBinary returns the path of the regenesis binary, building it on the
+// first call.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "regenesis")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	bin, err := built()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -132,6 +161,7 @@ func readOutputs(t *testing.T, dir string) map[string][]byte {
 // never interrupted and that at most the requests in flight at the kill were
 // sent twice.
 func TestKilledRunResumes(t *testing.T) {
+	t.Parallel()
 	h := newSynthHarness(t)
 	srv := h.srv
 	out := filepath.Join(t.TempDir(), "run")
@@ -183,6 +213,7 @@ func TestKilledRunResumes(t *testing.T) {
 // lets the requests in flight finish, saves them and exits 130; the same
 // command then completes without repeating any request.
 func TestInterruptExits130(t *testing.T) {
+	t.Parallel()
 	h := newSynthHarness(t)
 	srv := h.srv
 	out := filepath.Join(t.TempDir(), "run")

@@ -21,6 +21,7 @@ import (
 // unsharded ones, the state file records each shard, and a second run
 // launches nothing.
 func TestRunSharded(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs the loop against a simulated server")
 	}

@@ -264,6 +264,7 @@ func trim(b []byte) string {
 // the run-specific fields; then that merging the merge again is a no-op
 // and that bad sets of shards are refused by name.
 func TestShardedSynthesisMerges(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs it against a simulated server")
 	}
@@ -292,6 +293,7 @@ func TestShardedSynthesisMerges(t *testing.T) {
 // TestShardedEvalMerges is TestShardedSynthesisMerges for an evaluation
 // over two tasks.
 func TestShardedEvalMerges(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary and runs it against a simulated server")
 	}

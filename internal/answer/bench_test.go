@@ -76,6 +76,7 @@ func BenchmarkScoreGSM8K(b *testing.B) {
 // TestGSM8KPredictionsScore pins the accuracy of the benchmark's
 // predictions, so the benchmark measures the path it claims to.
 func TestGSM8KPredictionsScore(t *testing.T) {
+	t.Parallel()
 	items := gsm8kItems(t)
 	spec := Spec{Type: Number}
 	for _, mode := range []Mode{Lenient, Strict} {

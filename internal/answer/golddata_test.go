@@ -2,11 +2,15 @@ package answer_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/regenesis-ai/regenesis/internal/answer"
@@ -110,10 +114,25 @@ func isLabelOf(s string, spec answer.Spec) bool {
 // it (repliesFor) and checks that it is read back equal to the gold; then
 // writes a wrong answer (wrongAnswer) the same ways and checks that it is
 // read back and not equal to the gold.
+//
+// The splits run in parallel. Tasks that share data (bbh and its
+// subtasks, a task and its variants) and questions with the same answer
+// and options give identical replies: an example whose replies (answer,
+// type, options) already passed is counted without being read again, as
+// Extract and Equal are pure functions of those; a failure is never
+// cached, so each failing example is reported with its own ID.
 func TestGoldAnswersOfEveryTask(t *testing.T) {
+	t.Parallel()
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
-	total, correct, wrongTotal, wrongRead := 0, 0, 0, 0
+	var total, correct, wrongTotal, wrongRead atomic.Int64
+	var passed passedSet
+	t.Cleanup(func() { // after every split's subtest
+		t.Logf("%d of %d gold-answer replies read back correct, %d of %d wrong-answer replies read back wrong", correct.Load(), total.Load(), wrongRead.Load(), wrongTotal.Load())
+		if total.Load() < 200000 {
+			t.Errorf("only %d gold-answer replies: is the shared data at %s?", total.Load(), sharedData)
+		}
+	})
 	for _, info := range reg.List() {
 		tk, err := reg.Get(info.Name)
 		if err != nil {
@@ -124,6 +143,7 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 				continue
 			}
 			t.Run(info.Name+"/"+split.Name, func(t *testing.T) {
+				t.Parallel()
 				n, failures := 0, 0
 				fail := func(format string, args ...any) {
 					if failures++; failures <= 5 {
@@ -138,27 +158,43 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 						continue
 					}
 					n++
-					for _, r := range repliesFor(ex, ex.Answer) {
-						total++
-						got, ok := answer.Extract(r.text, ex.Spec, r.mode)
-						if !ok || !answer.Equal(got, ex.Answer, ex.Spec) {
-							fail("%s: %s gold %q: Extract(%q) = %q, %v", ex.ID, ex.Spec.Type, ex.Answer, r.text, got, ok)
-						} else {
-							correct++
-						}
+					w, hasWrong := wrongAnswer(ex)
+					gold := repliesFor(ex, ex.Answer)
+					var wrong []reply
+					if hasWrong {
+						wrong = repliesFor(ex, w)
 					}
-					w, ok := wrongAnswer(ex)
-					if !ok {
+					key := exampleKey(ex)
+					if passed.has(key) {
+						total.Add(int64(len(gold)))
+						correct.Add(int64(len(gold)))
+						wrongTotal.Add(int64(len(wrong)))
+						wrongRead.Add(int64(len(wrong)))
 						continue
 					}
-					for _, r := range repliesFor(ex, w) {
-						wrongTotal++
-						got, ok := answer.Extract(r.text, ex.Spec, r.mode)
-						if !ok || answer.Equal(got, ex.Answer, ex.Spec) {
-							fail("%s: %s gold %q, wrong %q: Extract(%q) = %q, %v; want a wrong answer", ex.ID, ex.Spec.Type, ex.Answer, w, r.text, got, ok)
+					ok := true
+					for _, r := range gold {
+						total.Add(1)
+						got, found := answer.Extract(r.text, ex.Spec, r.mode)
+						if !found || !answer.Equal(got, ex.Answer, ex.Spec) {
+							fail("%s: %s gold %q: Extract(%q) = %q, %v", ex.ID, ex.Spec.Type, ex.Answer, r.text, got, found)
+							ok = false
 						} else {
-							wrongRead++
+							correct.Add(1)
 						}
+					}
+					for _, r := range wrong {
+						wrongTotal.Add(1)
+						got, found := answer.Extract(r.text, ex.Spec, r.mode)
+						if !found || answer.Equal(got, ex.Answer, ex.Spec) {
+							fail("%s: %s gold %q, wrong %q: Extract(%q) = %q, %v; want a wrong answer", ex.ID, ex.Spec.Type, ex.Answer, w, r.text, got, found)
+							ok = false
+						} else {
+							wrongRead.Add(1)
+						}
+					}
+					if ok {
+						passed.add(key)
 					}
 				}
 				if failures > 0 {
@@ -167,10 +203,50 @@ func TestGoldAnswersOfEveryTask(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("%d of %d gold-answer replies read back correct, %d of %d wrong-answer replies read back wrong", correct, total, wrongRead, wrongTotal)
-	if total < 200000 {
-		t.Errorf("only %d gold-answer replies: is the shared data at %s?", total, sharedData)
+}
+
+// exampleKey identifies what the replies of TestGoldAnswersOfEveryTask
+// for ex depend on: its answer type, gold answer and options (the ID and
+// question text are never read).
+func exampleKey(ex task.Example) [sha256.Size]byte {
+	h := sha256.New()
+	field := func(s string) { // length-prefixed: no two lists hash alike
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
 	}
+	field(string(ex.Spec.Type))
+	field(ex.Answer)
+	for _, o := range ex.Spec.Options {
+		field(o.Label)
+		field(o.Text)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// passedSet is the keys of examples whose replies all read back right,
+// shared by parallel subtests.
+type passedSet struct {
+	mu   sync.Mutex
+	keys map[[sha256.Size]byte]bool
+}
+
+func (s *passedSet) has(k [sha256.Size]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keys[k]
+}
+
+func (s *passedSet) add(k [sha256.Size]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.keys == nil {
+		s.keys = map[[sha256.Size]byte]bool{}
+	}
+	s.keys[k] = true
 }
 
 // aquaUnstated are the AQuA rationales that never state the option they
@@ -273,6 +349,7 @@ func substituteLastLine(s, gold, with string) string {
 // checks that it reads back wrong. StrategyQA's "rationale" is its list of
 // supporting facts, which states no answer, and is not scored.
 func TestGoldRationales(t *testing.T) {
+	t.Parallel()
 	reg := task.NewRegistry(sharedData)
 	ctx := context.Background()
 	for _, name := range []string{"gsm8k", "math500", "aqua"} {
@@ -287,6 +364,7 @@ func TestGoldRationales(t *testing.T) {
 			}
 			local++
 			t.Run(name+"/"+split.Name, func(t *testing.T) {
+				t.Parallel()
 				n, correct, unstated, wrongRead, failures := 0, 0, 0, 0, 0
 				fail := func(format string, args ...any) {
 					if failures++; failures <= 5 {
@@ -378,6 +456,7 @@ var bbhOptionRE = regexp.MustCompile(`(?m)^\(([A-R])\)\s*(.*?)\s*$`)
 // a prediction: each must read back as the answer its last sentence
 // gives, and with a wrong answer substituted there it must read as wrong.
 func TestBBHChainOfThoughtRationales(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(sharedData, "bbh", "cot-prompts", "*.txt"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no BBH chain-of-thought prompts: %v", err)

@@ -34,6 +34,7 @@ type extractCase struct {
 }
 
 func TestExtractGolden(t *testing.T) {
+	t.Parallel()
 	for _, c := range readCases[extractCase](t, "extract.json") {
 		spec := Spec{Type: c.Type, Options: c.Options}
 		for _, m := range []struct {
@@ -60,6 +61,7 @@ type equalCase struct {
 }
 
 func TestEqualGolden(t *testing.T) {
+	t.Parallel()
 	for _, c := range readCases[equalCase](t, "equal.json") {
 		spec := Spec{Type: c.Type, Options: c.Options}
 		t.Run(string(c.Type)+"/"+c.Pred+"=="+c.Gold, func(t *testing.T) {
@@ -84,6 +86,7 @@ type classCase struct {
 }
 
 func TestExtractClassesGolden(t *testing.T) {
+	t.Parallel()
 	for _, c := range readCases[classCase](t, "classes.json") {
 		spec := Spec{Type: c.Type, Options: c.Options}
 		for _, m := range []struct {
@@ -108,6 +111,7 @@ type equalClassCase struct {
 }
 
 func TestEqualClassesGolden(t *testing.T) {
+	t.Parallel()
 	for _, c := range readCases[equalClassCase](t, "equal_classes.json") {
 		spec := Spec{Type: c.Type, Options: c.Options}
 		t.Run(c.Class+"/"+c.Pred+"=="+c.Gold, func(t *testing.T) {

@@ -37,6 +37,7 @@ func jsonlRecords(tb testing.TB, rel string, fn func(line int, rec map[string]an
 // TestMATH500GoldRoundTrip boxes every MATH-500 gold answer the way a model
 // would and checks that it is extracted, equal to itself, and keyed stably.
 func TestMATH500GoldRoundTrip(t *testing.T) {
+	t.Parallel()
 	spec := Spec{Type: Math}
 	n := 0
 	jsonlRecords(t, "math500/test.jsonl", func(line int, rec map[string]any) {
@@ -60,6 +61,7 @@ func TestMATH500GoldRoundTrip(t *testing.T) {
 // reference solution (which ends in "#### N") in lenient mode, and checks
 // that a wrong number is not accepted.
 func TestGSM8KGoldLenient(t *testing.T) {
+	t.Parallel()
 	spec := Spec{Type: Number}
 	n := 0
 	jsonlRecords(t, "gsm8k/test.jsonl", func(line int, rec map[string]any) {

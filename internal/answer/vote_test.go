@@ -3,6 +3,7 @@ package answer
 import "testing"
 
 func TestCanonical(t *testing.T) {
+	t.Parallel()
 	mc := Spec{Type: Choice, Options: []Option{{"A", "Planting trees"}, {"B", "Building roads"}}}
 	tests := []struct {
 		ans  string
@@ -39,6 +40,7 @@ func TestCanonical(t *testing.T) {
 }
 
 func TestVote(t *testing.T) {
+	t.Parallel()
 	num := Spec{Type: Number}
 	tests := []struct {
 		name      string

@@ -48,6 +48,7 @@ func req(q string, n int) llm.Request {
 // polls until done and serves the outputs; a line the server failed is
 // queued again, and one that failed in MaxAttempts batches is an error.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	srv := simserver.New(simserver.Config{Seed: 1, BatchDuration: 10 * time.Millisecond,
 		Faults: simserver.Faults{Script: []simserver.Fault{simserver.FaultServerError}}}, nil)
@@ -139,6 +140,7 @@ func TestRoundTrip(t *testing.T) {
 // TestPollRejectsForeignLines: an output line for a request the run did
 // not ask for is an error naming the batch, file and line.
 func TestPollRejectsForeignLines(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/batches/b1", func(w http.ResponseWriter, _ *http.Request) {
@@ -162,6 +164,7 @@ func TestPollRejectsForeignLines(t *testing.T) {
 }
 
 func TestNewAPIBase(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"http://h:8000":                     "http://h:8000/v1",
 		"https://api.openai.com/v1":         "https://api.openai.com/v1",

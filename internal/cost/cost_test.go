@@ -10,6 +10,7 @@ import (
 func ptr(v float64) *float64 { return &v }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	tab, err := Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestMoneyFor(t *testing.T) {
+	t.Parallel()
 	p := Pricing{Basis: BasisTable, Price: Price{Input: 2.5, Output: 10}}
 	m := p.MoneyFor(1_000_000, 500_000, 10, 4)
 	if *m.Total != 7.5 || *m.PerQuestion != 0.75 || *m.PerKeptPath != 1.875 {
@@ -70,6 +72,7 @@ func TestMoneyFor(t *testing.T) {
 }
 
 func TestLoadOverride(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "prices.yaml")
 	os.WriteFile(path, []byte(`providers:
@@ -103,6 +106,7 @@ func TestLoadOverride(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ body, want string }{
 		{"providers:\n  - name: x\n    models:\n      m: {input: -1, output: 1}\n", `model "m"`},
 		{"providers:\n  - hosts: [a]\n", "no name"},

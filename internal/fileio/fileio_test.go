@@ -9,6 +9,7 @@ import (
 )
 
 func TestCommitReplacesAndAbortKeepsOld(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.jsonl")
 	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
@@ -60,6 +61,7 @@ func TestCommitReplacesAndAbortKeepsOld(t *testing.T) {
 }
 
 func TestPartialKeptOnAbort(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sft.jsonl")
 	f, err := Create(path, Partial())
@@ -109,6 +111,7 @@ type rec struct {
 }
 
 func TestReadLines(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		want     []Line[rec]
@@ -157,6 +160,7 @@ func TestReadLines(t *testing.T) {
 }
 
 func TestLockDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l, err := LockDir(dir, "regenesis eval")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDefault(t *testing.T) {
+	t.Parallel()
 	gs := Default()
 	if len(gs) < 25 {
 		t.Fatalf("default pool has %d guidelines, want at least 25", len(gs))
@@ -29,6 +30,7 @@ func TestDefault(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, content string
 		want                []Guideline
@@ -86,6 +88,7 @@ func hex8(s string) string {
 }
 
 func TestMerge(t *testing.T) {
+	t.Parallel()
 	base := []Guideline{{ID: "a", Text: "A"}, {ID: "b", Text: "B"}}
 	got, err := Merge(base, []Guideline{{ID: "b", Text: "B2"}, {ID: "c", Text: "C"}})
 	if err != nil {
@@ -101,6 +104,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestReference(t *testing.T) {
+	t.Parallel()
 	gs := Reference()
 	if len(gs) != 25 {
 		t.Fatalf("reference pool has %d guidelines, want the authors' 25", len(gs))

@@ -49,6 +49,7 @@ func writeManifest(t *testing.T, dir string, kept int) {
 }
 
 func TestPush(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	hub := hubfake.New("hf_secret")
 	t.Cleanup(hub.Server.Close)
@@ -106,6 +107,7 @@ func TestPush(t *testing.T) {
 }
 
 func TestPushMultipartAndJSONL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	hub := hubfake.New("tok")
 	t.Cleanup(hub.Server.Close)
@@ -137,6 +139,7 @@ func TestPushMultipartAndJSONL(t *testing.T) {
 }
 
 func TestPushErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	hub := hubfake.New("right")
 	t.Cleanup(hub.Server.Close)
@@ -157,6 +160,7 @@ func TestPushErrors(t *testing.T) {
 }
 
 func TestCardMetadataRejectsBadHeaders(t *testing.T) {
+	t.Parallel()
 	tree := map[string]bool{"data/x.parquet": true}
 	good := "---\nlicense: mit\ntask_categories: [text-generation]\nsize_categories: [n<1K]\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/x.parquet\n---\n"
 	if err := hubfake.ValidateCard([]byte(good), tree); err != nil {

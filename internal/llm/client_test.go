@@ -15,6 +15,7 @@ import (
 )
 
 func TestNormalizeBaseURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want, wantErr string
 	}{
@@ -48,6 +49,7 @@ func TestNormalizeBaseURL(t *testing.T) {
 }
 
 func TestCompleteSendsEveryParameter(t *testing.T) {
+	t.Parallel()
 	var body map[string]any
 	var path, auth string
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -98,6 +100,7 @@ func TestCompleteSendsEveryParameter(t *testing.T) {
 // TestFaultsAreRetried injects one fault before a good response and checks
 // that the client retries exactly once and classifies the fault.
 func TestFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault func(t *testing.T, w http.ResponseWriter, r *http.Request)
@@ -164,6 +167,7 @@ func TestFaultsAreRetried(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	var first, second time.Time
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -187,6 +191,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -219,6 +224,7 @@ func TestRetryAfterParsing(t *testing.T) {
 }
 
 func TestBackoffStaysWithinCeiling(t *testing.T) {
+	t.Parallel()
 	base, ceiling := 10*time.Millisecond, 80*time.Millisecond
 	for attempt := range 10 {
 		limit := min(base<<attempt, ceiling)
@@ -231,6 +237,7 @@ func TestBackoffStaysWithinCeiling(t *testing.T) {
 }
 
 func TestClientErrorsAreNotRetried(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		status   int
@@ -274,6 +281,7 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 }
 
 func TestGivesUpAfterMaxRetries(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
@@ -297,6 +305,7 @@ func TestGivesUpAfterMaxRetries(t *testing.T) {
 }
 
 func TestLengthFinishIsNotAnError(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
 		writeChoices(w, "length", "a long reasoning path that was cut")
@@ -316,6 +325,7 @@ func TestLengthFinishIsNotAnError(t *testing.T) {
 }
 
 func TestCancellationStopsWaiting(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -347,6 +357,7 @@ func TestCancellationStopsWaiting(t *testing.T) {
 }
 
 func TestInvalidRequests(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t, fastOptions("http://127.0.0.1:1"))
 	tests := []struct {
 		name string
@@ -370,6 +381,7 @@ func TestInvalidRequests(t *testing.T) {
 }
 
 func TestNewClientRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		urls []string
@@ -389,6 +401,7 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 }
 
 func TestDecodeResponse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		body    string

@@ -44,6 +44,7 @@ var drainReq = Request{Model: "m", Messages: []Message{{Role: "user", Content: "
 // TestGracefulStop checks that a request already sent finishes when its
 // context is cancelled under WithAbort, and that no new request starts after.
 func TestGracefulStop(t *testing.T) {
+	t.Parallel()
 	c, started, release := blockingServer(t)
 	soft, cancelSoft := context.WithCancel(context.Background())
 	abort, cancelAbort := context.WithCancel(context.Background())
@@ -79,6 +80,7 @@ func TestGracefulStop(t *testing.T) {
 // TestAbortEndsRequestInFlight checks that cancelling the abort context
 // ends a request that a graceful stop let run on.
 func TestAbortEndsRequestInFlight(t *testing.T) {
+	t.Parallel()
 	c, started, _ := blockingServer(t)
 	soft, cancelSoft := context.WithCancel(context.Background())
 	abort, cancelAbort := context.WithCancel(context.Background())

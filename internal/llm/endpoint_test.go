@@ -11,6 +11,7 @@ import (
 // neither clears the streak nor reports the server as answering again,
 // while a success of an attempt sent after the streak began does both.
 func TestLateSuccessKeepsStreak(t *testing.T) {
+	t.Parallel()
 	ep, err := newEndpoint("http://127.0.0.1:1/v1", 4)
 	if err != nil {
 		t.Fatal(err)

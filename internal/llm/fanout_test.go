@@ -56,6 +56,7 @@ func (s *sampleServer) requests() []int {
 }
 
 func TestNSamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mode string
 		// requests are the n values the server answered (sorted), over two
@@ -97,6 +98,7 @@ func TestNSamples(t *testing.T) {
 }
 
 func TestNSamplesUnseeded(t *testing.T) {
+	t.Parallel()
 	srv := &sampleServer{mode: "ignores"}
 	c := newTestClient(t, fastOptions(newTestServer(t, srv.ServeHTTP).URL))
 	req := userRequest("q")
@@ -111,6 +113,7 @@ func TestNSamplesUnseeded(t *testing.T) {
 }
 
 func TestRejectedNThatIsReallyAnotherError(t *testing.T) {
+	t.Parallel()
 	// A 400 that also fails with n=1 is returned as is, and the endpoint is
 	// not marked as rejecting n.
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {

@@ -32,9 +32,6 @@ type FleetChange struct {
 	Failed []ProbeResult
 }
 
-// Empty reports whether nothing changed.
-func (f FleetChange) Empty() bool { return len(f.Added)+len(f.Removed)+len(f.Failed) == 0 }
-
 // SetServers makes urls the client's servers while requests run. A server
 // that stays keeps its state; a new one joins once it passes the probe
 // (when model is not empty; see Probe), and a listed server that failed a

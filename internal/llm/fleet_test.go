@@ -14,6 +14,7 @@ import (
 )
 
 func TestParseEndpoints(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in string
 		want     []string
@@ -79,6 +80,7 @@ func newFleetServer(t *testing.T) *fleetServer {
 // answered exactly once, with its own answer, none is lost, and no new
 // request goes to a server after it left.
 func TestFleetJoinsAndLeaves(t *testing.T) {
+	t.Parallel()
 	a, b, c := newFleetServer(t), newFleetServer(t), newFleetServer(t)
 	path := filepath.Join(t.TempDir(), "endpoints.txt")
 	write := func(urls ...*fleetServer) {
@@ -141,6 +143,20 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 	var done atomic.Int64
 	answers := make([]string, total)
 	errs := make([]error, total)
+	steps := []struct {
+		after   int64
+		do      func()
+		reached chan struct{} // closed by the worker that completes request number after
+	}{
+		{50, func() { write(a, b); waitFleet(a, b) }, make(chan struct{})},
+		{150, func() { write(a, b, c); waitFleet(a, b, c) }, make(chan struct{})},
+		// a leaves, then dies with requests in flight.
+		{250, func() { write(b, c); waitFleet(b, c); a.dead.Store(true) }, make(chan struct{})},
+		// b leaves and keeps answering what it has.
+		{400, func() { write(c); waitFleet(c) }, make(chan struct{})},
+		// b comes back.
+		{480, func() { write(b, c); waitFleet(b, c) }, make(chan struct{})},
+	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range 16 {
@@ -151,22 +167,14 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 					answers[i] = resp.Choices[0].Text
 				}
 				errs[i] = err
-				done.Add(1)
+				n := done.Add(1)
+				for _, s := range steps {
+					if n == s.after {
+						close(s.reached)
+					}
+				}
 			}
 		})
-	}
-	steps := []struct {
-		after int64
-		do    func()
-	}{
-		{50, func() { write(a, b); waitFleet(a, b) }},
-		{150, func() { write(a, b, c); waitFleet(a, b, c) }},
-		// a leaves, then dies with requests in flight.
-		{250, func() { write(b, c); waitFleet(b, c); a.dead.Store(true) }},
-		// b leaves and keeps answering what it has.
-		{400, func() { write(c); waitFleet(c) }},
-		// b comes back.
-		{480, func() { write(b, c); waitFleet(b, c) }},
 	}
 	go func() {
 		for i := range total {
@@ -175,9 +183,7 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 		close(jobs)
 	}()
 	for _, s := range steps {
-		for done.Load() < s.after {
-			time.Sleep(100 * time.Microsecond)
-		}
+		<-s.reached
 		s.do()
 	}
 	wg.Wait()
@@ -218,6 +224,7 @@ func TestFleetJoinsAndLeaves(t *testing.T) {
 // TestSetServersKeepsFleetOnBadInput checks that an empty list, a bad URL
 // or servers that all fail the probe leave the fleet as it was.
 func TestSetServersKeepsFleetOnBadInput(t *testing.T) {
+	t.Parallel()
 	good := newFleetServer(t)
 	cl, err := NewClient(Options{BaseURLs: []string{good.url}, MaxRetries: DefaultMaxRetries, GiveUpAfter: DefaultGiveUpAfter})
 	if err != nil {
@@ -252,6 +259,7 @@ func TestSetServersKeepsFleetOnBadInput(t *testing.T) {
 // the start (still loading) is probed again while the run goes, without
 // the file changing, and gets work once it passes.
 func TestWatchReprobesDroppedServer(t *testing.T) {
+	t.Parallel()
 	good := newFleetServer(t)
 	var loaded atomic.Bool
 	var chats atomic.Int64

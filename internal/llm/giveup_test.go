@@ -33,6 +33,7 @@ func (l *lockedBuffer) String() string {
 }
 
 func TestGiveUpWhenEveryServerFails(t *testing.T) {
+	t.Parallel()
 	failing := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
 		http.Error(w, `{"error":{"message":"out of memory"}}`, http.StatusInternalServerError)
@@ -94,6 +95,7 @@ func TestGiveUpWhenEveryServerFails(t *testing.T) {
 }
 
 func TestNoGiveUpWhileOneServerWorks(t *testing.T) {
+	t.Parallel()
 	failing := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
 		http.Error(w, "down", http.StatusBadGateway)
@@ -120,6 +122,7 @@ func TestNoGiveUpWhileOneServerWorks(t *testing.T) {
 }
 
 func TestTransientFaultsDoNotRest(t *testing.T) {
+	t.Parallel()
 	// One server, 16 in flight, faults in bursts of 4 in every 16 attempts
 	// (25%): the faults come among many successes, so the server never
 	// rests (it used to rest after 4 failures in a row).
@@ -157,6 +160,7 @@ func TestTransientFaultsDoNotRest(t *testing.T) {
 }
 
 func TestPersistBeforeSlotRelease(t *testing.T) {
+	t.Parallel()
 	// With one slot, the second request is not sent while the first
 	// response is being persisted.
 	var calls atomic.Int64
@@ -201,6 +205,7 @@ func TestPersistBeforeSlotRelease(t *testing.T) {
 }
 
 func TestPersistFanOutIndices(t *testing.T) {
+	t.Parallel()
 	// A server that ignores n: the client fans out, and Persist sees each
 	// sample with its own index.
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -235,6 +240,7 @@ func TestPersistFanOutIndices(t *testing.T) {
 }
 
 func TestPersistErrorFailsRequest(t *testing.T) {
+	t.Parallel()
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
 		writeChoices(w, "stop", "ok")

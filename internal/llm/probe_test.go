@@ -63,6 +63,7 @@ func vllmLike(t *testing.T, key string, models ...string) string {
 }
 
 func TestProbe(t *testing.T) {
+	t.Parallel()
 	anyModel := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		// llama.cpp-like: no model list route, any model name served.
 		if r.Method == http.MethodGet {
@@ -124,6 +125,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestProbeDropsBadServer(t *testing.T) {
+	t.Parallel()
 	var goodCalls atomic.Int64
 	good := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
@@ -163,6 +165,7 @@ func TestProbeDropsBadServer(t *testing.T) {
 }
 
 func TestProbeNoServerUsable(t *testing.T) {
+	t.Parallel()
 	c := newTestClient(t, fastOptions(closedURL(t), vllmLike(t, "sk-x", "m")))
 	res, err := c.Probe(t.Context(), "m")
 	var pe *ProbeError

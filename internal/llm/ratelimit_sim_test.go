@@ -18,6 +18,8 @@ import (
 // answers 429 often to a client that ignores its x-ratelimit-* headers and
 // rarely to one that follows them; every request succeeds either way.
 func TestRateLimitsAgainstSimulatedAPI(t *testing.T) {
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	key := []simserver.Entry{{Question: "What is 2 + 2?", Answer: "4"}}
 	run := func(ignore bool) int64 {
 		srv := simserver.New(simserver.Config{Seed: 1, RateLimit: simserver.RateLimit{RequestsPerMinute: 1200}}, key)

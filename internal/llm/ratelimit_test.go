@@ -18,6 +18,7 @@ import (
 )
 
 func TestParseResetDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -42,6 +43,7 @@ func TestParseResetDuration(t *testing.T) {
 }
 
 func TestLimitStatePerSecond(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                string
 		limit, remain, rest string
@@ -74,6 +76,7 @@ func TestLimitStatePerSecond(t *testing.T) {
 }
 
 func TestRateLimitsValidate(t *testing.T) {
+	t.Parallel()
 	for _, r := range []RateLimits{{RequestsPerMinute: -1}, {TokensPerMinute: math.NaN()}, {OutputTokensPerMinute: math.Inf(1)}} {
 		if _, err := NewClient(Options{BaseURLs: []string{"http://x"}, RateLimits: r}); err == nil {
 			t.Errorf("NewClient accepted %+v", r)
@@ -171,6 +174,8 @@ func runLimited(t *testing.T, srv *limitedServer, limits RateLimits, n int) int6
 // says so in its headers gets a storm of 429s from a client that does not
 // read them, and few from one that does (all still retried to success).
 func TestRateLimitFromHeaders(t *testing.T) {
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 60
 	blind := runLimited(t, newLimitedServer(40, 1e6, true), RateLimits{IgnoreHeaders: true}, n)
 	following := runLimited(t, newLimitedServer(40, 1e6, true), RateLimits{}, n)
@@ -188,6 +193,8 @@ func TestRateLimitFromHeaders(t *testing.T) {
 // TestTokenLimitFromHeaders: the token limit (15 tokens a request, 450 a
 // second: 30 requests a second) binds before the request limit.
 func TestTokenLimitFromHeaders(t *testing.T) {
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 60
 	blind := runLimited(t, newLimitedServer(1000, 450, true), RateLimits{IgnoreHeaders: true}, n)
 	following := runLimited(t, newLimitedServer(1000, 450, true), RateLimits{}, n)
@@ -206,6 +213,8 @@ func TestTokenLimitFromHeaders(t *testing.T) {
 // requests a second, is never overrun by a client held to 1800 a minute
 // (30 a second), and is overrun without it.
 func TestConfiguredRateLimit(t *testing.T) {
+	// Not parallel: it counts 429s, which depend on how fast the client
+	// can send; other tests of the package would slow it.
 	const n = 90
 	tests := []struct {
 		name   string
@@ -232,6 +241,7 @@ func TestConfiguredRateLimit(t *testing.T) {
 // TestBucketChargesAndCredits checks the token accounting: an estimate
 // above the usage is credited to the next request, one below is charged.
 func TestBucketChargesAndCredits(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	b := newBucket(600, 6) // 10 a second, burst 100
 	if d := b.reserve(now, 100); d != 0 {
@@ -250,6 +260,7 @@ func TestBucketChargesAndCredits(t *testing.T) {
 // TestAnnounceAlignsToRemaining: a server that says 3 requests remain
 // leaves the bucket no more than 3, less those in flight.
 func TestAnnounceAlignsToRemaining(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	b := newBucket(0, 60)
 	b.announce(now, rate.Limit(100), 3, 1)
@@ -270,6 +281,7 @@ func TestAnnounceAlignsToRemaining(t *testing.T) {
 // endpoint's other requests until the reset (at most a second); a 429
 // without them (a passing fault) holds nothing but its own retry.
 func TestPauseOnlyOnALimitReached(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		headers map[string]string

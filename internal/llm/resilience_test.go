@@ -16,6 +16,7 @@ import (
 )
 
 func TestFailingEndpointRests(t *testing.T) {
+	t.Parallel()
 	var badCalls, goodCalls atomic.Int64
 	bad := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
@@ -50,6 +51,7 @@ func TestFailingEndpointRests(t *testing.T) {
 }
 
 func TestOnlyEndpointRestsBriefly(t *testing.T) {
+	t.Parallel()
 	// With a single endpoint there is nowhere else to go: it rests for a
 	// short backoff, not for RestFor, and then serves the request.
 	var calls atomic.Int64
@@ -86,13 +88,19 @@ func TestOnlyEndpointRestsBriefly(t *testing.T) {
 }
 
 func TestLeastInFlightBalancing(t *testing.T) {
+	t.Parallel()
 	// Endpoint a is slow, b is fast: with requests in flight on a, new work
 	// goes to b.
 	var aCalls, bCalls atomic.Int64
 	release := make(chan struct{})
+	parked := make(chan struct{}, 1) // a holds a request
 	a := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
 		drain(r)
 		aCalls.Add(1)
+		select {
+		case parked <- struct{}{}:
+		default:
+		}
 		<-release
 		writeChoices(w, "stop", "a")
 	})
@@ -104,14 +112,20 @@ func TestLeastInFlightBalancing(t *testing.T) {
 	c := newTestClient(t, fastOptions(a.URL, b.URL))
 	var wg sync.WaitGroup
 	// Park a request on a (idle endpoints take turns, so send until a
-	// holds one).
-	for aCalls.Load() < 1 {
+	// holds one: a request that went to b returns at once).
+	for isParked := false; !isParked; {
+		returned := make(chan struct{})
 		wg.Go(func() {
+			defer close(returned)
 			if _, err := c.Complete(t.Context(), userRequest("slow")); err != nil {
 				t.Error(err)
 			}
 		})
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-parked:
+			isParked = true
+		case <-returned:
+		}
 	}
 	before := bCalls.Load()
 	for range 10 {
@@ -127,6 +141,7 @@ func TestLeastInFlightBalancing(t *testing.T) {
 }
 
 func TestAPIKeyNeverLeaks(t *testing.T) {
+	t.Parallel()
 	const key = "sk-SECRET-do-not-leak-123"
 	// The server echoes the Authorization header into its errors, as some
 	// proxies do.
@@ -179,6 +194,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 // fails attempts in every way it can and checks that each request gets
 // exactly its own answer, once.
 func TestMixedFaultsUnderLoad(t *testing.T) {
+	t.Parallel()
 	const requests = 300
 	faults := []string{"ok", "ok", "ok", "429", "500", "drop", "slow", "malformed", "truncated-body"}
 	var (

@@ -99,6 +99,7 @@ func read(t *testing.T, dir, name string) []byte {
 }
 
 func TestMergeSynthesis(t *testing.T) {
+	t.Parallel()
 	whole, dirs := shards(t)
 	out := filepath.Join(t.TempDir(), "merged")
 	// The order of the directories given does not matter.
@@ -136,6 +137,7 @@ func TestMergeSynthesis(t *testing.T) {
 }
 
 func TestMergeRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		damage func(t *testing.T, dirs []string) []string
@@ -198,6 +200,7 @@ func TestMergeRefuses(t *testing.T) {
 }
 
 func TestMergeProtectsOut(t *testing.T) {
+	t.Parallel()
 	_, dirs := shards(t)
 	if _, err := Run(t.Context(), dirs, dirs[0]); err == nil || !strings.Contains(err.Error(), "is one of the shards") {
 		t.Errorf("merge into a shard: %v", err)

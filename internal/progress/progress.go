@@ -127,10 +127,6 @@ func (d *Display) Add(n int64) {
 	d.AddDone(n)
 }
 
-// AddCached records n finished items served entirely from the run store:
-// they count as done, but not in the rate the ETA comes from.
-func (d *Display) AddCached(n int64) { d.AddDone(n) }
-
 // AddDone records n finished items without saying whether they needed new
 // work; callers that learn it apart (see Tracker) use it with AddFresh.
 func (d *Display) AddDone(n int64) {

@@ -53,6 +53,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 var off = false
 
 func TestLine(t *testing.T) {
+	t.Parallel()
 	type step struct {
 		advance      time.Duration
 		fresh, cache int64
@@ -141,7 +142,7 @@ func TestLine(t *testing.T) {
 			for _, s := range tt.steps {
 				clock.Advance(s.advance)
 				d.Add(s.fresh)
-				d.AddCached(s.cache)
+				d.AddDone(s.cache) // served from the store: done, not fresh
 				d.AddFailed(s.failed)
 				if s.kept > 0 {
 					d.SetKept(s.kept)
@@ -163,6 +164,7 @@ func (w lineWriter) Write(p []byte) (int, error) {
 }
 
 func TestPlainLinesOnEveryTick(t *testing.T) {
+	t.Parallel()
 	lines := make(lineWriter, 4)
 	clock := newFakeClock()
 	ticks := make(chan time.Time)
@@ -192,6 +194,7 @@ func TestPlainLinesOnEveryTick(t *testing.T) {
 }
 
 func TestLiveDisplayShowsStatus(t *testing.T) {
+	t.Parallel()
 	var buf syncBuffer
 	on := true
 	clock := newFakeClock()
@@ -227,6 +230,7 @@ func (c completer) Complete(ctx context.Context, _ llm.Request) (*llm.Response, 
 }
 
 func TestCompleterMarksNewWork(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("server down")
 	tests := []struct {
 		name      string

@@ -28,6 +28,7 @@ func fullData() Data {
 // TestEveryTemplateRenders renders every embedded template, including those
 // of other methods, with full and with empty data.
 func TestEveryTemplateRenders(t *testing.T) {
+	t.Parallel()
 	s, err := Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 // cue table (docs/DESIGN.md): a stage's prompt holds its own cue and none of
 // the cues checked before it.
 func TestStageCues(t *testing.T) {
+	t.Parallel()
 	s, err := Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +104,7 @@ func TestStageCues(t *testing.T) {
 }
 
 func TestHintLine(t *testing.T) {
+	t.Parallel()
 	s, err := Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -127,6 +130,7 @@ func TestHintLine(t *testing.T) {
 }
 
 func TestSelectNumbersGuidelines(t *testing.T) {
+	t.Parallel()
 	s, err := Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +152,7 @@ func TestSelectNumbersGuidelines(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(rel, text string) {
 		t.Helper()
@@ -201,6 +206,7 @@ func TestOverride(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
+	t.Parallel()
 	s, err := Load("")
 	if err != nil {
 		t.Fatal(err)

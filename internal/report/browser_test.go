@@ -147,6 +147,7 @@ func (b *browser) checkClean(t *testing.T) {
 }
 
 func TestHTMLInBrowser(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	c := b.open(t, DefaultLoadOptions())
 
@@ -224,6 +225,7 @@ func TestHTMLInBrowser(t *testing.T) {
 }
 
 func TestHTMLInBrowserSaysWhenCapped(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	b.open(t, LoadOptions{MaxPredictions: 3})
 	b.filter(t, "1", "bbh", "")

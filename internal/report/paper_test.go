@@ -11,6 +11,7 @@ import (
 )
 
 func TestPaperLayout(t *testing.T) {
+	t.Parallel()
 	synthDir := t.TempDir()
 	manifest := `{"cost":{"requests":272,"samples":291,"prompt_tokens":100000,"completion_tokens":45000,"tokens":145000,
 "per_question":{"requests":136,"samples":145.5,"prompt_tokens":50000,"completion_tokens":22500,"tokens":72500},

@@ -27,6 +27,7 @@ func fixture(t *testing.T, load LoadOptions) (*Comparison, []*Run) {
 }
 
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	c, _ := fixture(t, DefaultLoadOptions())
 	var cols []string
 	for _, col := range c.Columns {
@@ -67,6 +68,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestCompareWithoutBaseline(t *testing.T) {
+	t.Parallel()
 	c, _, err := Build(Options{Dirs: []string{"testdata/base", "testdata/regenesis"}})
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +86,7 @@ func TestCompareWithoutBaseline(t *testing.T) {
 }
 
 func TestMarkdownGolden(t *testing.T) {
+	t.Parallel()
 	c, _ := fixture(t, DefaultLoadOptions())
 	var b bytes.Buffer
 	if err := c.Markdown(&b); err != nil {
@@ -93,6 +96,7 @@ func TestMarkdownGolden(t *testing.T) {
 }
 
 func TestLoadCapsPredictions(t *testing.T) {
+	t.Parallel()
 	r, err := Load("testdata/regenesis", LoadOptions{MaxPredictions: 2, MaxTextChars: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +115,7 @@ func TestLoadCapsPredictions(t *testing.T) {
 }
 
 func TestTruncate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		n    int
@@ -128,6 +133,7 @@ func TestTruncate(t *testing.T) {
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	results, err := os.ReadFile("testdata/base/results.json")
 	if err != nil {
@@ -166,6 +172,7 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
+	t.Parallel()
 	c, runs := fixture(t, DefaultLoadOptions())
 	var b bytes.Buffer
 	if err := HTML(&b, c, runs, HTMLOptions{}); err != nil {
@@ -188,6 +195,7 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 }
 
 func TestWriteFiles(t *testing.T) {
+	t.Parallel()
 	c, runs := fixture(t, DefaultLoadOptions())
 	out := filepath.Join(t.TempDir(), "sub", "cmp.html")
 	md, html, err := WriteFiles(out, c, runs, HTMLOptions{})
@@ -205,6 +213,7 @@ func TestWriteFiles(t *testing.T) {
 }
 
 func TestBuildLabels(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts Options

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRunSplit(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		res  eval.Results

@@ -66,6 +66,7 @@ func (b *browser) listedIDs(t *testing.T) []string {
 }
 
 func TestSynthHTMLInBrowser(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	root := t.TempDir()
 	dirA, dirB := filepath.Join(root, "regenesis"), filepath.Join(root, "star")
@@ -366,6 +367,7 @@ func BenchmarkSynthPageOpen100k(b *testing.B) {
 // TestSynthHTMLWithoutItsFolder opens a page whose data folder was not
 // kept next to it: the page says what is missing instead of failing silently.
 func TestSynthHTMLWithoutItsFolder(t *testing.T) {
+	t.Parallel()
 	b := newBrowser(t)
 	root := t.TempDir()
 	genRun(t, filepath.Join(root, "run"), 3)

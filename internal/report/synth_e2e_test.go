@@ -25,6 +25,7 @@ import (
 // reads it in headless Chromium: the files synth writes are the files the
 // page reads, and every question shows all its candidates.
 func TestSynthPageOfRealRuns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tk, err := task.NewRegistry(filepath.Join("..", "..", "..", "shared", "data")).Get("gsm8k")
 	if err != nil {

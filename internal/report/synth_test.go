@@ -155,6 +155,7 @@ func reasonKeyForTest(r string) string {
 }
 
 func TestDetectKind(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	synthDir := filepath.Join(root, "synth")
 	genRun(t, synthDir, 3)
@@ -210,6 +211,7 @@ func readJS[T any](t *testing.T, path string) []T {
 }
 
 func TestWriteSynthData(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	m := genRun(t, filepath.Join(root, "run"), 40)
 	files, runs, err := WriteSynth(context.Background(), filepath.Join(root, "out", "rep.html"),
@@ -298,6 +300,7 @@ func TestWriteSynthData(t *testing.T) {
 }
 
 func TestWriteSynthBadInput(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "run")
 	genRun(t, dir, 3)
@@ -317,6 +320,7 @@ func TestWriteSynthBadInput(t *testing.T) {
 }
 
 func TestSynthHTMLSelfContainedAndEscaped(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	dir := filepath.Join(root, "run")
 	genRun(t, dir, 20)
@@ -369,6 +373,7 @@ func TestSynthHTMLSelfContainedAndEscaped(t *testing.T) {
 // TestSummaryRowsMoney: the summary shows the manifest's money, "unknown"
 // for an unpriced model and "n/a" for a manifest without a money section.
 func TestSummaryRowsMoney(t *testing.T) {
+	t.Parallel()
 	total, per := 0.5, 0.125
 	runs := []*SynthRun{
 		{Manifest: &synth.Manifest{Cost: synth.Cost{Money: &cost.Money{Pricing: cost.Pricing{Basis: cost.BasisTable}, Total: &total, PerKeptPath: &per}}}},

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoadFullExample(t *testing.T) {
+	t.Parallel()
 	c, err := Load("testdata/run.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestLoadFullExample(t *testing.T) {
 }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
 	p := writeConfig(t, `dir: out
 server: {base_url: "http://h/v1"}
 synthesize: {model: m, task: gsm8k}
@@ -48,6 +50,7 @@ train: {engine: openai, base_model: gpt-4o-mini-2024-07-18}
 }
 
 func TestLoadErrors(t *testing.T) {
+	t.Parallel()
 	const ok = `dir: out
 server: {base_url: "http://h/v1"}
 synthesize: {model: m, task: gsm8k}

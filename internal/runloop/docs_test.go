@@ -12,6 +12,7 @@ import (
 // TestDocsExample loads the full run file of docs/TRAINING.md, which must
 // say what testdata/run.yaml says.
 func TestDocsExample(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "TRAINING.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ func noInvoke(t *testing.T) Invoker {
 // TestDryRunConfigs loads every example config in configs/ and checks the
 // plan a dry run prints against a golden file; nothing is run or created.
 func TestDryRunConfigs(t *testing.T) {
+	t.Parallel()
 	paths, err := filepath.Glob(filepath.Join("..", "..", "configs", "*.yaml"))
 	if err != nil || len(paths) < 2 {
 		t.Fatalf("configs/: %v %v (want the example configs)", paths, err)
@@ -58,6 +59,7 @@ func TestDryRunConfigs(t *testing.T) {
 }
 
 func TestDryRunShowsWhatIsDone(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	cfg := testConfig(t, srv.URL)
 	f := &fakeInvoker{}
@@ -88,6 +90,7 @@ func TestDryRunShowsWhatIsDone(t *testing.T) {
 }
 
 func TestDryRunStartsNoServer(t *testing.T) {
+	t.Parallel()
 	marker := filepath.Join(t.TempDir(), "started")
 	p := writeConfig(t, `dir: `+filepath.Join(t.TempDir(), "run")+`
 server: {base_url: "http://gen:8000/v1"}

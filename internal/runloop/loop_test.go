@@ -99,6 +99,7 @@ eval: {tasks: [gsm8k, arc_challenge]}
 }
 
 func TestRunTwoRoundsGolden(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1", "regenesis-r2")
 	cfg := testConfig(t, srv.URL)
 	f := &fakeInvoker{}
@@ -125,6 +126,7 @@ func TestRunTwoRoundsGolden(t *testing.T) {
 }
 
 func TestRunResumesAfterFailure(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1", "regenesis-r2")
 	cfg := testConfig(t, srv.URL)
 	full := &fakeInvoker{}
@@ -167,6 +169,7 @@ func testConfigAt(t *testing.T, c *Config, dir string) *Config {
 }
 
 func TestRunRoundsOverride(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	cfg := testConfig(t, srv.URL)
 	f := &fakeInvoker{}
@@ -179,6 +182,7 @@ func TestRunRoundsOverride(t *testing.T) {
 }
 
 func TestServeCommandStartsAndStops(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	srv := modelServerWhen(t, func() bool { _, err := os.Stat(pidFile); return err == nil }, "regenesis-r1")
 	cfg := testConfig(t, srv.URL)
@@ -205,6 +209,7 @@ func TestServeCommandStartsAndStops(t *testing.T) {
 }
 
 func TestServeCommandExitsEarly(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t) // lists nothing
 	cfg := testConfig(t, srv.URL)
 	cfg.Serve.Command = "echo CUDA out of memory >&2; exit 1"
@@ -216,6 +221,7 @@ func TestServeCommandExitsEarly(t *testing.T) {
 }
 
 func TestServeEndpointNotReady(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "something-else")
 	cfg := testConfig(t, srv.URL)
 	cfg.Serve.readyTimeout = 1500 * time.Millisecond
@@ -229,6 +235,7 @@ func TestServeEndpointNotReady(t *testing.T) {
 // TestRunFollowsInterruptedOpenAIJob resumes an openai training step by
 // following the job the interrupted run created, not by starting another.
 func TestRunFollowsInterruptedOpenAIJob(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	cfg := testConfig(t, srv.URL)
 	cfg.Train.Engine, cfg.Train.Args = train.EngineOpenAI, nil

@@ -37,6 +37,7 @@ shards:
 const finishShard = `echo {step} {index} {args} >> %s; mkdir -p {out}; touch {out}/results.json {out}/eval-index.jsonl`
 
 func TestShardedSteps(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	launches := filepath.Join(t.TempDir(), "launches")
 	cfg := shardConfig(t, srv.URL, fmt.Sprintf(finishShard, launches))
@@ -91,6 +92,7 @@ func TestShardedSteps(t *testing.T) {
 // TestShardedStepWaits: a launch that returns before its shard is done
 // (a scheduler's submit) is waited for.
 func TestShardedStepWaits(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	launch := `true {args}; (sleep 0.1; mkdir -p {out}; touch {out}/results.json {out}/eval-index.jsonl) &`
 	cfg := shardConfig(t, srv.URL, launch)
@@ -107,6 +109,7 @@ func TestShardedStepWaits(t *testing.T) {
 // TestShardedStepRelaunchesOnlyFailed: a failed launch names its shard
 // and log, and the next run launches only that shard.
 func TestShardedStepRelaunchesOnlyFailed(t *testing.T) {
+	t.Parallel()
 	srv := modelServer(t, "regenesis-r1")
 	launches := filepath.Join(t.TempDir(), "launches")
 	flag := filepath.Join(t.TempDir(), "failed-once")
@@ -133,6 +136,7 @@ func TestShardedStepRelaunchesOnlyFailed(t *testing.T) {
 }
 
 func TestShardsConfigErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ shards, want string }{
 		{"{count: -1}", "shards.count must not be negative"},
 		{"{count: 2, launch: \"sbatch job.sh\"}", "shards.launch must contain {args} or {command}"},
@@ -147,6 +151,7 @@ func TestShardsConfigErrors(t *testing.T) {
 }
 
 func TestShardedDryRun(t *testing.T) {
+	t.Parallel()
 	cfg := shardConfig(t, "http://serve:1", "sbatch --wait --job-name={step}-{index} --wrap {command}")
 	var log strings.Builder
 	if err := Run(context.Background(), cfg, Options{Invoke: (&fakeInvoker{}).invoke, Log: &log, DryRun: true}); err != nil {
@@ -172,6 +177,7 @@ func TestShardedDryRun(t *testing.T) {
 // TestSlurmLoopConfig: configs/gsm8k-loop-slurm.yaml loads and its dry run
 // submits each shard with sbatch --wait.
 func TestSlurmLoopConfig(t *testing.T) {
+	t.Parallel()
 	cfg, err := Load(filepath.Join("..", "..", "configs", "gsm8k-loop-slurm.yaml"))
 	if err != nil {
 		t.Fatal(err)

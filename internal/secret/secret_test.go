@@ -10,6 +10,7 @@ import (
 )
 
 func TestRedactorString(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("key-from-env-1234", "", "ab")
 	tests := []struct{ name, in, want string }{
 		{"userinfo", "POST http://user:pa55@127.0.0.1:8000/v1/chat/completions: refused", "POST http://127.0.0.1:8000/v1/chat/completions: refused"},
@@ -37,6 +38,7 @@ func TestRedactorString(t *testing.T) {
 }
 
 func TestRedactorErrorAndWriter(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor()
 	r.Add("s3cr3t-value")
 	base := fmt.Errorf("request: %w (body: s3cr3t-value)", fs.ErrPermission)
@@ -65,6 +67,7 @@ func TestRedactorErrorAndWriter(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		EnvBaseURL: "http://u:envpass@a:8000/v1, http://b:8000/v1?token=qtok",
 		EnvAPIKey:  " sk-env ",
@@ -84,6 +87,7 @@ func TestEnv(t *testing.T) {
 }
 
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor("sk-flag-key")
 	argv := CommandLine(r, []string{"regenesis", "eval"}, []Flag{
 		{Name: "task", Values: []string{"gsm8k", "svamp"}},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"JOB_COMPLETION_INDEX": "3", "EMPTY": "", "WORD": "x"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	for _, tc := range []struct {
@@ -47,6 +48,7 @@ func TestParse(t *testing.T) {
 // the shards are near even, and that a question's shard does not change
 // when the task grows.
 func TestPartition(t *testing.T) {
+	t.Parallel()
 	const n, count = 10000, 4
 	sizes := make([]int, count)
 	for i := range n {

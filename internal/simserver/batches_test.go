@@ -48,6 +48,7 @@ func batchCall(t *testing.T, method, url, body string) batchObject {
 }
 
 func TestBatchLifecycle(t *testing.T) {
+	t.Parallel()
 	clock := time.Unix(1_700_000_000, 0)
 	srv := New(Config{Seed: 1, BatchDuration: time.Minute, FineTune: FineTune{Now: func() time.Time { return clock }}}, nil)
 	ts := httptest.NewServer(srv)

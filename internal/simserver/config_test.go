@@ -7,6 +7,7 @@ import (
 )
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -39,6 +40,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	st, err := resolve(Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +59,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestParseNMode(t *testing.T) {
+	t.Parallel()
 	for _, m := range []NMode{NSupport, NIgnore, NReject} {
 		if got, err := ParseNMode(m.String()); err != nil || got != m {
 			t.Errorf("ParseNMode(%q) = %v, %v", m.String(), got, err)
@@ -68,6 +71,7 @@ func TestParseNMode(t *testing.T) {
 }
 
 func TestNewPanicsOnBadConfig(t *testing.T) {
+	t.Parallel()
 	defer func() {
 		if recover() == nil {
 			t.Error("New accepted Accuracy 3")

@@ -8,6 +8,7 @@ import (
 )
 
 func TestGreedyDeterministic(t *testing.T) {
+	t.Parallel()
 	key := mixedKey(t, 30)
 	a, b := New(Config{Seed: 9}, key), New(Config{Seed: 9}, key)
 	for _, e := range key {
@@ -33,6 +34,7 @@ func TestGreedyDeterministic(t *testing.T) {
 }
 
 func TestGreedyCorrectExact(t *testing.T) {
+	t.Parallel()
 	key := mixedKey(t, 100)
 	s := New(Config{Seed: 4, Accuracy: 0.5}, key)
 	right := 0
@@ -52,6 +54,7 @@ func TestGreedyCorrectExact(t *testing.T) {
 }
 
 func TestSampledSeedsVary(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s := New(Config{Seed: 1}, key)
 	req := userRequest(solvePrompt(key[0].Question), 1, 8, seedOf(5))
@@ -78,6 +81,7 @@ func TestSampledSeedsVary(t *testing.T) {
 }
 
 func TestAccuracyStatistics(t *testing.T) {
+	t.Parallel()
 	const n = 3000
 	key := syntheticKey(n)
 	for _, acc := range []float64{0.2, 0.6, 0.9} {
@@ -111,6 +115,7 @@ func TestAccuracyStatistics(t *testing.T) {
 }
 
 func TestMajorityCorrectMatchesSampling(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 60)
 	s := New(Config{Seed: 8, Accuracy: 0.6}, key)
 	const k, trials = 5, 400
@@ -138,6 +143,7 @@ func TestMajorityCorrectMatchesSampling(t *testing.T) {
 }
 
 func TestMajority(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p    float64
 		k    int
@@ -158,6 +164,7 @@ func TestMajority(t *testing.T) {
 }
 
 func TestHintObedience(t *testing.T) {
+	t.Parallel()
 	key := mixedKey(t, 120)
 	tests := []struct {
 		name         string

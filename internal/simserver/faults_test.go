@@ -24,6 +24,7 @@ func post(t *testing.T, url string, body []byte) (*http.Response, []byte, error)
 }
 
 func TestFaultKinds(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	body := encode(t, userRequest(solvePrompt(key[0].Question), 0, 2, nil))
 	tests := []struct {
@@ -96,6 +97,7 @@ func TestFaultKinds(t *testing.T) {
 }
 
 func TestFaultRates(t *testing.T) {
+	t.Parallel()
 	cfg := Config{Seed: 12, Faults: Faults{RateLimit: 0.1, ServerError: 0.05, Drop: 0.05, Truncate: 0.1, Malformed: 0.05}}
 	a, b := New(cfg, nil), New(cfg, nil)
 	const n = 20000
@@ -125,6 +127,7 @@ func TestFaultRates(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Latency: Latency{Fixed: 30 * time.Millisecond, Jitter: 20 * time.Millisecond}}, nil)
 	body := encode(t, userRequest("Hello?", 0, 0, nil))
 	start := time.Now()

@@ -23,13 +23,8 @@ func (s *Server) accuracyFor(model string) (float64, bool) {
 	return min(max(maxAccuracy, base), base+float64(rounds)*s.cfg.fineTune.uplift), true
 }
 
-// AccuracyFor returns the mean accuracy the server answers model with:
-// Config.Accuracy for the base model, more for a model its fine-tuning API
-// made, and 0 with false for a fine-tuned name it does not know.
-func (s *Server) AccuracyFor(model string) (float64, bool) { return s.accuracyFor(model) }
-
-// GreedyCorrectFor is GreedyCorrect for the given model.
-func (s *Server) GreedyCorrectFor(model, question string) bool {
+// greedyCorrectFor is GreedyCorrect for the given model.
+func (s *Server) greedyCorrectFor(model, question string) bool {
 	acc, ok := s.accuracyFor(model)
 	if !ok {
 		return false

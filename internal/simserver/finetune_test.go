@@ -159,6 +159,7 @@ func allEvents(t *testing.T, h http.Handler, id string, limit int) ([]jobEvent, 
 }
 
 func TestFineTuningJobLifecycle(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 200)
 	s, clock := ftServer(t, key, FineTune{Uplift: 0.3})
 	f := uploadFile(t, s, trainingJSONL(12))
@@ -179,7 +180,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	}
 
 	// Before the job ends the model does not exist.
-	if _, ok := s.AccuracyFor("ft:" + s.Model() + ":regenesis-simserver:gsm8k:" + strings.TrimPrefix(j.ID, "ftjob-")); ok {
+	if _, ok := s.accuracyFor("ft:" + s.Model() + ":regenesis-simserver:gsm8k:" + strings.TrimPrefix(j.ID, "ftjob-")); ok {
 		t.Error("the fine-tuned model answers before its job succeeded")
 	}
 	statuses := []struct {
@@ -251,7 +252,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	if len(models.Data) != 2 || models.Data[1].ID != model {
 		t.Errorf("models %+v, want the base and %s", models.Data, model)
 	}
-	acc, ok := s.AccuracyFor(model)
+	acc, ok := s.accuracyFor(model)
 	if !ok || acc != 0.8 {
 		t.Errorf("fine-tuned accuracy %v %v, want 0.8", acc, ok)
 	}
@@ -260,7 +261,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 		if s.GreedyCorrect(e.Question) {
 			base++
 		}
-		if s.GreedyCorrectFor(model, e.Question) {
+		if s.greedyCorrectFor(model, e.Question) {
 			tuned++
 		}
 	}
@@ -274,8 +275,8 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 		if resp.Model != model {
 			t.Fatalf("response model %q", resp.Model)
 		}
-		if solvedRight(t, resp.Choices[0].Message.Content, e) != s.GreedyCorrectFor(model, e.Question) {
-			t.Errorf("reply to %q disagrees with GreedyCorrectFor", e.Question)
+		if solvedRight(t, resp.Choices[0].Message.Content, e) != s.greedyCorrectFor(model, e.Question) {
+			t.Errorf("reply to %q disagrees with greedyCorrectFor", e.Question)
 		}
 	}
 
@@ -286,7 +287,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 	}
 	clock.Advance(10 * time.Second)
 	j2 = getJob(t, s, j2.ID)
-	if acc, _ := s.AccuracyFor(*j2.FineTunedModel); acc != maxAccuracy {
+	if acc, _ := s.accuracyFor(*j2.FineTunedModel); acc != maxAccuracy {
 		t.Errorf("second round accuracy %v, want the cap %v", acc, maxAccuracy)
 	}
 	if !strings.HasPrefix(*j2.FineTunedModel, "ft:"+s.Model()+":regenesis-simserver::") {
@@ -295,6 +296,7 @@ func TestFineTuningJobLifecycle(t *testing.T) {
 }
 
 func TestChatUnknownFineTunedModel(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s, _ := ftServer(t, key, FineTune{})
 	req := userRequest(solvePrompt(key[0].Question), 0, 1, nil)
@@ -306,6 +308,7 @@ func TestChatUnknownFineTunedModel(t *testing.T) {
 }
 
 func TestFineTuningJobFailures(t *testing.T) {
+	t.Parallel()
 	s, clock := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	tests := []struct {
 		name      string
@@ -353,6 +356,7 @@ func TestFineTuningJobFailures(t *testing.T) {
 }
 
 func TestFineTuningCancel(t *testing.T) {
+	t.Parallel()
 	s, clock := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	f := uploadFile(t, s, trainingJSONL(10))
 	j, _ := createJob(t, s, map[string]any{"model": s.Model(), "training_file": f.ID})
@@ -374,6 +378,7 @@ func TestFineTuningCancel(t *testing.T) {
 }
 
 func TestUploadsAPI(t *testing.T) {
+	t.Parallel()
 	s, _ := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	content := trainingJSONL(10)
 	half := len(content) / 2
@@ -422,6 +427,7 @@ func TestUploadsAPI(t *testing.T) {
 }
 
 func TestFineTuningNeedsAKey(t *testing.T) {
+	t.Parallel()
 	s, _ := ftServer(t, gsm8kKey(t, 1), FineTune{})
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1/fine_tuning/jobs", nil))
@@ -431,6 +437,7 @@ func TestFineTuningNeedsAKey(t *testing.T) {
 }
 
 func TestFineTunedAccuracy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		accuracy float64
@@ -447,11 +454,11 @@ func TestFineTunedAccuracy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New(Config{Accuracy: tt.accuracy, FineTune: FineTune{Uplift: tt.uplift}}, nil)
 			s.ft.models["ft:m:regenesis-simserver::x"] = tt.rounds
-			got, ok := s.AccuracyFor("ft:m:regenesis-simserver::x")
+			got, ok := s.accuracyFor("ft:m:regenesis-simserver::x")
 			if !ok || math.Abs(got-tt.want) > 1e-12 {
-				t.Errorf("AccuracyFor = %v %v, want %v", got, ok, tt.want)
+				t.Errorf("accuracyFor = %v %v, want %v", got, ok, tt.want)
 			}
-			if base, ok := s.AccuracyFor("any-name"); !ok || base != tt.accuracy {
+			if base, ok := s.accuracyFor("any-name"); !ok || base != tt.accuracy {
 				t.Errorf("base accuracy %v %v", base, ok)
 			}
 		})

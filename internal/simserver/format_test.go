@@ -10,6 +10,7 @@ import (
 // TestFinalLineForms checks that every way of writing a final answer reads
 // back as the same answer, and that the configured share is boxed.
 func TestFinalLineForms(t *testing.T) {
+	t.Parallel()
 	options := []answer.Option{{Label: "A", Text: "red"}, {Label: "B", Text: "blue ink"}}
 	tests := []struct {
 		name  string
@@ -62,6 +63,7 @@ func TestFinalLineForms(t *testing.T) {
 }
 
 func TestFormatVarietyOff(t *testing.T) {
+	t.Parallel()
 	e := Entry{Question: "How many?", Spec: answer.Spec{Type: answer.Number}}
 	for i := range 500 {
 		if line := finalLine(&rng{s: uint64(i)}, "7", &e, 0); !strings.Contains(line, `\boxed{`) {
@@ -71,6 +73,7 @@ func TestFormatVarietyOff(t *testing.T) {
 }
 
 func TestMistake(t *testing.T) {
+	t.Parallel()
 	opts := []answer.Option{{Label: "A"}, {Label: "B"}, {Label: "C"}}
 	tests := []struct {
 		name  string
@@ -108,6 +111,7 @@ func TestMistake(t *testing.T) {
 }
 
 func TestFactsOf(t *testing.T) {
+	t.Parallel()
 	f := factsOf("Tom has 1,200 marbles and 3 boxes (0,3). He gives 2.5 kg away. How many marbles are left?")
 	if got, want := strings.Join(f.numbers, " "), "1200 3 0 3"; got != want {
 		t.Errorf("numbers = %q, want %q", got, want)

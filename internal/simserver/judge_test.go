@@ -7,6 +7,7 @@ import (
 )
 
 func TestJudgeSame(t *testing.T) {
+	t.Parallel()
 	num := answer.Spec{Type: answer.Number}
 	choice := answer.Spec{Type: answer.Choice, Options: []answer.Option{{Label: "A", Text: "red"}, {Label: "B", Text: "blue"}}}
 	yesno := answer.Spec{Type: answer.YesNo}
@@ -51,6 +52,7 @@ func TestJudgeSame(t *testing.T) {
 }
 
 func TestJudgeThroughServer(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s := New(Config{}, key)
 	for _, tt := range []struct {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestLookup(t *testing.T) {
+	t.Parallel()
 	long := "A farmer has 12 cows and buys 7 more at the market on Tuesday. How many cows does the farmer have now?"
 	longer := long + " Give the number of legs as well."
 	shared := "The following paragraphs each describe a set of five objects arranged in a fixed order. "
@@ -58,6 +59,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupRealQuestions(t *testing.T) {
+	t.Parallel()
 	key := mixedKey(t, 200)
 	ix := newIndex(key)
 	for _, e := range key {
@@ -85,6 +87,7 @@ func syntheticKey(n int) []Entry {
 }
 
 func TestLookupLargeKey(t *testing.T) {
+	t.Parallel()
 	key := syntheticKey(100_000)
 	ix := newIndex(key)
 	for _, i := range []int{0, 1, 4242, 99_999} {

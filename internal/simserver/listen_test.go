@@ -7,6 +7,7 @@ import (
 )
 
 func TestStartClose(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 3)
 	sim, err := Start(Config{Accuracy: 1}, key)
 	if err != nil {
@@ -35,6 +36,7 @@ func TestStartClose(t *testing.T) {
 }
 
 func TestStartRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	if _, err := Start(Config{Accuracy: 2}, nil); err == nil {
 		t.Error("Start accepted Accuracy 2")
 	}

@@ -12,6 +12,7 @@ import (
 // TestStageReplies checks that every stage's reply reads the way the cue
 // table of docs/DESIGN.md says, for questions of every answer type.
 func TestStageReplies(t *testing.T) {
+	t.Parallel()
 	key := mixedKey(t, 40)
 	s := New(Config{Seed: 3}, key)
 	for _, e := range key {
@@ -84,6 +85,7 @@ func selectedNumbers(s string) []int {
 }
 
 func TestSelectFormatsVary(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Seed: 5}, nil)
 	forms := map[string]bool{}
 	for seed := range int64(200) {
@@ -107,6 +109,7 @@ func TestSelectFormatsVary(t *testing.T) {
 // TestRepliesGolden pins the exact greedy replies for a few questions, so
 // that a change in wording shows up in review.
 func TestRepliesGolden(t *testing.T) {
+	t.Parallel()
 	var key []Entry
 	for _, k := range [][]Entry{gsm8kKey(t, 1), arcKey(t, 1), bbhKey(t, "web_of_lies", 1), mathKey(t, 1)} {
 		key = append(key, k...)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNModes(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	prompt := solvePrompt(key[0].Question)
 	tests := []struct {
@@ -55,6 +56,7 @@ func TestNModes(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	s := New(Config{}, nil)
 	tests := []struct {
 		name string
@@ -85,6 +87,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestRoutes(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Model: "sim-7b"}, nil)
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/models", nil))
@@ -108,6 +111,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestContentParts(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s := New(Config{Accuracy: 1}, key)
 	body := encode(t, map[string]any{
@@ -128,6 +132,7 @@ func TestContentParts(t *testing.T) {
 }
 
 func TestLimitsAndUsage(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 1)
 	s := New(Config{}, key)
 	full := complete(t, s, userRequest(solvePrompt(key[0].Question), 0, 0, nil))
@@ -154,6 +159,7 @@ func TestLimitsAndUsage(t *testing.T) {
 }
 
 func TestUnknownQuestion(t *testing.T) {
+	t.Parallel()
 	s := New(Config{}, gsm8kKey(t, 5))
 	req := userRequest(solvePrompt("How many legs do 3 spiders have?"), 0, 0, nil)
 	text := complete(t, s, req).Choices[0].Message.Content
@@ -166,6 +172,7 @@ func TestUnknownQuestion(t *testing.T) {
 }
 
 func TestRepeatedBodies(t *testing.T) {
+	t.Parallel()
 	key := gsm8kKey(t, 2)
 	s := New(Config{}, key)
 	a := encode(t, userRequest(solvePrompt(key[0].Question), 1, 2, seedOf(1)))
@@ -182,10 +189,10 @@ func TestRepeatedBodies(t *testing.T) {
 	if st.Stages[StageSolve] != 3 || len(st.Stages) != 1 {
 		t.Errorf("stages = %v, want 3 solves", st.Stages)
 	}
-	if got := s.Served(a); got != 2 {
+	if got := s.served(a); got != 2 {
 		t.Errorf("Served(a) = %d, want 2", got)
 	}
-	if got := s.Served([]byte("{}")); got != 0 {
+	if got := s.served([]byte("{}")); got != 0 {
 		t.Errorf("Served(unsent) = %d, want 0", got)
 	}
 }

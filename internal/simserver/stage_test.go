@@ -3,6 +3,7 @@ package simserver
 import "testing"
 
 func TestDetectStage(t *testing.T) {
+	t.Parallel()
 	q := "Janet has 3 apples. How many?"
 	tests := []struct {
 		name   string
@@ -30,6 +31,7 @@ func TestDetectStage(t *testing.T) {
 }
 
 func TestIndexFold(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		s, sub string
 		want   int
@@ -51,6 +53,7 @@ func TestIndexFold(t *testing.T) {
 }
 
 func TestHinted(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		prompt string

@@ -87,9 +87,9 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// Served returns how many times a request with exactly this body was
+// served returns how many times a request with exactly this body was
 // answered successfully.
-func (s *Server) Served(body []byte) int {
+func (s *Server) served(body []byte) int {
 	h := hashBytes(body)
 	s.counts.mu.Lock()
 	defer s.counts.mu.Unlock()

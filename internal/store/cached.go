@@ -33,7 +33,7 @@ type flight struct {
 // NewCachedCompleter returns a Completer that serves each sample of a
 // request from s when it is there and otherwise asks inner, committing
 // every new sample to s before returning it. Sample i of a request is
-// stored under SampleKey(req, i), so a request for more samples than
+// stored under sampleKey(canonicalRequest(req), i), so a request for more samples than
 // before only asks inner for the extra ones (one request per run of
 // consecutive missing indices, seeded with Seed plus the run's first index).
 // Identical requests in flight at the same time share one call to inner.

@@ -29,6 +29,7 @@ func corruptFile(t *testing.T, path, old, new string) {
 }
 
 func TestCorruptRowOnDisk(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	model := &fakeModel{}
 	s := openTestStore(t, path)
@@ -53,7 +54,7 @@ func TestCorruptRowOnDisk(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("read of a corrupt row: %v, want a *CorruptError", err)
 	}
-	key, kerr := SampleKey(req, 2)
+	key, kerr := requestSampleKey(req, 2)
 	if kerr != nil {
 		t.Fatal(kerr)
 	}
@@ -96,6 +97,7 @@ func TestCorruptRowOnDisk(t *testing.T) {
 }
 
 func TestChecksumsBackfilled(t *testing.T) {
+	t.Parallel()
 	// Rows from before the checksum migration have none; Open computes them.
 	path := filepath.Join(t.TempDir(), "store.db")
 	model := &fakeModel{}
@@ -123,6 +125,7 @@ func TestChecksumsBackfilled(t *testing.T) {
 }
 
 func TestChecksumCoversEveryField(t *testing.T) {
+	t.Parallel()
 	base := func() []byte { return rowChecksum([]byte("k"), []byte("r"), 1, "text", "stop", 10, 20) }
 	changed := map[string][]byte{
 		"key":        rowChecksum([]byte("K"), []byte("r"), 1, "text", "stop", 10, 20),

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"runtime"
-	"testing"
-	"time"
 
 	"github.com/regenesis-ai/regenesis/internal/llm"
 )
@@ -14,20 +12,11 @@ func sha256Hex(s string) string { return fmt.Sprintf("%x", sha256.Sum256([]byte(
 
 func runtimeGosched() { runtime.Gosched() }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(time.Millisecond)
+// requestSampleKey is the key the store gives sample i of req.
+func requestSampleKey(req llm.Request, i int) (Key, error) {
+	canon, err := canonicalRequest(req)
+	if err != nil {
+		return Key{}, err
 	}
-}
-
-func flyingCount(c llm.Completer) int {
-	cc := c.(*cachedCompleter)
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	return len(cc.flying)
+	return sampleKey(canon, i), nil
 }

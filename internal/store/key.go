@@ -46,15 +46,8 @@ func canonicalRequest(req llm.Request) ([]byte, error) {
 	return b, nil
 }
 
-// SampleKey is the key of sample i of req: sha256(canonical JSON + "\n" + i).
-func SampleKey(req llm.Request, i int) (Key, error) {
-	canon, err := canonicalRequest(req)
-	if err != nil {
-		return Key{}, err
-	}
-	return sampleKey(canon, i), nil
-}
-
+// sampleKey is the key of sample i of a request whose canonical JSON
+// (canonicalRequest) is canon: sha256(canon + "\n" + i).
 func sampleKey(canon []byte, i int) Key {
 	h := sha256.New()
 	h.Write(canon)

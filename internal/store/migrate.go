@@ -47,8 +47,8 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// SchemaVersion is the schema version this program writes.
-func SchemaVersion() int {
+// schemaVersion is the schema version this program writes.
+func schemaVersion() int {
 	ms, err := migrations()
 	if err != nil {
 		return 0

@@ -25,12 +25,20 @@ type fakeModel struct {
 	unseeded int
 	// gate, when set, is received from before answering.
 	gate chan struct{}
+	// entered, when set, is sent to (if it has room) as a call begins.
+	entered chan struct{}
 	// onCall, when set, runs before answering (inside the call).
 	onCall func()
 	err    error
 }
 
 func (m *fakeModel) Complete(ctx context.Context, req llm.Request) (*llm.Response, error) {
+	if m.entered != nil {
+		select {
+		case m.entered <- struct{}{}:
+		default:
+		}
+	}
 	if m.gate != nil {
 		select {
 		case <-m.gate:
@@ -114,8 +122,9 @@ func choiceTexts(resp *llm.Response) []string {
 }
 
 func TestSampleKey(t *testing.T) {
+	t.Parallel()
 	base := request(1, seedOf(1))
-	k0, _ := SampleKey(base, 0)
+	k0, _ := requestSampleKey(base, 0)
 	tests := []struct {
 		name string
 		edit func(*llm.Request)
@@ -141,7 +150,7 @@ func TestSampleKey(t *testing.T) {
 			r := request(1, seedOf(1))
 			r.Messages = slices.Clone(r.Messages)
 			tt.edit(&r)
-			k, err := SampleKey(r, tt.i)
+			k, err := requestSampleKey(r, tt.i)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,11 +162,12 @@ func TestSampleKey(t *testing.T) {
 	// The documented formula, spelled out.
 	want := sha256Hex(`{"model":"m","messages":[{"role":"user","content":"What is 6*7?"}],"temperature":0.8,"top_p":1,"max_tokens":256,"seed":1,"stop":null}` + "\n0")
 	if got := fmt.Sprintf("%x", k0); got != want {
-		t.Errorf("SampleKey = %s, want %s", got, want)
+		t.Errorf("requestSampleKey = %s, want %s", got, want)
 	}
 }
 
 func TestPersistedBeforeReturn(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	s := openTestStore(t, path)
 	model := &fakeModel{}
@@ -206,6 +216,7 @@ func TestPersistedBeforeReturn(t *testing.T) {
 }
 
 func TestReplayDoesNotCallModel(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	req := request(4, nil)
 	var first *llm.Response
@@ -245,6 +256,7 @@ func TestReplayDoesNotCallModel(t *testing.T) {
 }
 
 func TestTopUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		seed  *int64
@@ -284,6 +296,7 @@ func TestTopUp(t *testing.T) {
 }
 
 func TestTopUpOfGaps(t *testing.T) {
+	t.Parallel()
 	// Samples 0, 1 and 4 are stored (say, from an earlier run that asked
 	// for index 4 alone); asking for 7 fetches the runs 2-3 and 5-6, each
 	// with the seed of its first index.
@@ -317,6 +330,7 @@ func TestTopUpOfGaps(t *testing.T) {
 }
 
 func TestSingleflight(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	gate := make(chan struct{})
 	var entered atomic.Int64
@@ -357,9 +371,10 @@ func TestSingleflight(t *testing.T) {
 }
 
 func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	gate := make(chan struct{})
-	model := &fakeModel{gate: gate}
+	model := &fakeModel{gate: gate, entered: make(chan struct{}, 1)}
 	c := NewCachedCompleter(s, model)
 	ctx1, cancel1 := context.WithCancel(t.Context())
 	first := make(chan error, 1)
@@ -367,7 +382,7 @@ func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
 		_, err := c.Complete(ctx1, request(1, seedOf(5)))
 		first <- err
 	}()
-	waitFor(t, func() bool { return flyingCount(c) == 1 })
+	<-model.entered // the first caller claimed the sample and asks the model
 	second := make(chan *llm.Response, 1)
 	go func() {
 		resp, err := c.Complete(t.Context(), request(1, seedOf(5)))
@@ -388,6 +403,7 @@ func TestWaiterRetriesWhenFetcherGivesUp(t *testing.T) {
 }
 
 func TestModelErrorIsReturnedAndNothingStored(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	model := &fakeModel{err: fmt.Errorf("llm: HTTP 400: bad request")}
 	c := NewCachedCompleter(s, model)
@@ -405,6 +421,7 @@ func TestModelErrorIsReturnedAndNothingStored(t *testing.T) {
 }
 
 func TestGroupCommit(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	c := NewCachedCompleter(s, &fakeModel{})
 	const callers = 64
@@ -428,6 +445,7 @@ func TestGroupCommit(t *testing.T) {
 }
 
 func TestMeta(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "store.db")
 	s := openTestStore(t, path)
 	ctx := t.Context()
@@ -446,6 +464,7 @@ func TestMeta(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
+	t.Parallel()
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sub", "dir", "store.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -463,6 +482,7 @@ func TestClosedStore(t *testing.T) {
 }
 
 func TestSchemaVersion(t *testing.T) {
+	t.Parallel()
 	// A directory name that needs escaping in an SQLite URI.
 	path := filepath.Join(t.TempDir(), "run 1 #2?", "store.db")
 	s := openTestStore(t, path)
@@ -473,8 +493,8 @@ func TestSchemaVersion(t *testing.T) {
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	if v != SchemaVersion() || v < 1 {
-		t.Errorf("user_version = %d, want %d", v, SchemaVersion())
+	if v != schemaVersion() || v < 1 {
+		t.Errorf("user_version = %d, want %d", v, schemaVersion())
 	}
 	var mode string
 	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
@@ -497,6 +517,7 @@ func TestSchemaVersion(t *testing.T) {
 // returned are committed even when the caller's context ends before the
 // commit: they were paid for, and a re-run must not ask for them again.
 func TestArrivedSamplesSurviveCancellation(t *testing.T) {
+	t.Parallel()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "store.db"))
 	ctx, cancel := context.WithCancel(t.Context())
 	model := &fakeModel{onCall: cancel} // the caller gives up while the model answers

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -53,13 +54,13 @@ func TestJSONArrayStreams(t *testing.T) {
 	}
 	w := bufio.NewWriter(f)
 	const n = 100_000
-	body := strings.Repeat("word ", 70)
+	body := strconv.Quote(strings.Repeat("word ", 70)) // as %q writes it, once
 	w.WriteString("[\n")
 	for i := range n {
 		if i > 0 {
 			w.WriteString(",\n")
 		}
-		fmt.Fprintf(w, `{"ID": "chal-%d", "Body": %q, "Question": "How many?", "Answer": %d.0}`, i, body, i)
+		fmt.Fprintf(w, `{"ID": "chal-%d", "Body": %s, "Question": "How many?", "Answer": %d.0}`, i, body, i)
 	}
 	w.WriteString("\n]\n")
 	if err := w.Flush(); err != nil {

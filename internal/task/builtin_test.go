@@ -33,6 +33,7 @@ func collect(t *testing.T, r *Registry, name, split string) []Example {
 // TestCountsMatchSources checks every local split against the counts its
 // SOURCE.md states, and that the registry announces the same counts.
 func TestCountsMatchSources(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	tests := []struct {
 		task, split string
@@ -118,6 +119,7 @@ func checkCanonical(t *testing.T, exs []Example) {
 // TestNumGLUESampleTypes checks the per-type counts of the NumGLUE sample
 // and the answer type each NumGLUE type maps to.
 func TestNumGLUESampleTypes(t *testing.T) {
+	t.Parallel()
 	exs := collect(t, NewRegistry(dataDir(t)), "numglue", "sample")
 	counts := map[string]int{}
 	types := map[string]map[answer.Type]int{}
@@ -153,6 +155,7 @@ func TestNumGLUESampleTypes(t *testing.T) {
 // TestFirst checks that First is the head of the split's stream, the
 // whole split when n <= 0 or n is past its end, and reports a bad split.
 func TestFirst(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	all := collect(t, r, "math500", "test")
 	tk, err := r.Get("math500")
@@ -179,6 +182,7 @@ func TestFirst(t *testing.T) {
 
 // TestExamples pins the normalized form of chosen records of every task.
 func TestExamples(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	byID := map[string]map[string]Example{}
 	get := func(t *testing.T, task, split, id string) Example {
@@ -321,6 +325,7 @@ func TestExamples(t *testing.T) {
 // TestMappings checks the label and answer mappings that differ from the
 // files: ARC's digit labels, ASDiv units, BBH targets that are not labels.
 func TestMappings(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	t.Run("arc digit labels", func(t *testing.T) {
 		// Find the records whose answerKey is a digit in the files as published.

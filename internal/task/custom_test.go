@@ -25,6 +25,7 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 func TestCustomTask(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"quiz.yaml": `name: quiz
 description: a quiz
@@ -96,6 +97,7 @@ fields: {question: q.text, answer: a}
 }
 
 func TestCustomTaskErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, yaml, want string
 	}{
@@ -119,6 +121,7 @@ func TestCustomTaskErrors(t *testing.T) {
 }
 
 func TestCustomRecordErrors(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"a.jsonl": `{"q": "one", "a": "A", "opts": ["x", "y"]}` + "\n" + `{"q": "two", "a": "Z", "opts": ["x", "y"]}` + "\n",
 		"b.jsonl": `{"q": "one", "a": "A", "opts": ["x", "y"]}` + "\n" + `{"q": "two", "opts": ["x", "y"]}` + "\n",
@@ -153,6 +156,7 @@ func TestCustomRecordErrors(t *testing.T) {
 }
 
 func TestCustomCSVErrors(t *testing.T) {
+	t.Parallel()
 	dir := writeFiles(t, map[string]string{
 		"short.csv": "q,a\none,1\ntwo\n",
 		"quote.csv": "q,a\none,1\n\"two,2\n",

@@ -44,6 +44,7 @@ func firstError(t *testing.T, r *Registry, task, split string) (int, error) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		dir, task   string
@@ -123,6 +124,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestUnknownTaskAndSplit(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(t.TempDir())
 	_, err := r.Get("gsm9k")
 	if !errors.Is(err, ErrUnknownTask) {
@@ -144,6 +146,7 @@ func TestUnknownTaskAndSplit(t *testing.T) {
 }
 
 func TestANLIZip(t *testing.T) {
+	t.Parallel()
 	// The distribution's zip, unextracted, serves as well as its folders.
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "anli"), 0o755); err != nil {

@@ -31,6 +31,7 @@ func writeZip(t *testing.T, path string, files map[string]string) {
 }
 
 func TestCanonNumber(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		ok       bool
@@ -63,6 +64,7 @@ func TestCanonNumber(t *testing.T) {
 }
 
 func TestLastBoxed(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{`so $\boxed{5}$.`, "5"},
 		{`\boxed{1} then \boxed{\frac{1}{2}}`, `\frac{1}{2}`},
@@ -80,6 +82,7 @@ func TestLastBoxed(t *testing.T) {
 }
 
 func TestLetterLabel(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"A": "A", "e": "E", "1": "A", "4": "D", " C ": "C"} {
 		if got, ok := letterLabel(in); !ok || got != want {
 			t.Errorf("letterLabel(%q) = %q, %v; want %q", in, got, ok, want)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSuite(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	tests := []struct {
 		suite string
@@ -62,6 +63,7 @@ func TestSuite(t *testing.T) {
 }
 
 func TestListInfo(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	infos := r.List()
 	if len(infos) != 14+27+3 {

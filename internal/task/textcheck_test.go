@@ -13,6 +13,7 @@ import (
 // (skipped), invalid UTF-8, an empty file and duplicate question IDs
 // (refused naming the file and line).
 func TestTextInputChecks(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 70<<10) // crosses the reader's buffer
 	files := map[string]string{
 		"bom.jsonl":   "\ufeff{\"id\":\"1\",\"q\":\"one\",\"a\":\"1\"}\n{\"id\":\"2\",\"q\":\"two\",\"a\":\"2\"}\n",

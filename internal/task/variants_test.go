@@ -9,6 +9,7 @@ import (
 )
 
 func TestReferenceVariants(t *testing.T) {
+	t.Parallel()
 	r := NewRegistry(dataDir(t))
 	ctx := context.Background()
 	count := func(name, split string) (int, []Example) {
