@@ -69,8 +69,6 @@ func Create(path string, opts ...Option) (*File, error) {
 // Path is the target path the file is committed to.
 func (f *File) Path() string { return f.path }
 
-// TempPath is the path of the temporary file being written.
-func (f *File) TempPath() string { return f.f.Name() }
 
 // Write writes to the buffered temporary file.
 func (f *File) Write(p []byte) (int, error) {

@@ -112,20 +112,6 @@ func (c Config) wave() int {
 	return c.KeepPerQuestion
 }
 
-// ChainsInFlight is about how many requests of one question are in flight at
-// once for a method whose main round is the larger of Samples and
-// ReGenesis' with a 25-guideline pool: the whole round under the paper
-// budget, a wave under the adaptive one.
-//
-// Deprecated: a method reports its own per-question fan-out (FanOut); size
-// the questions in flight with synth.InFlightFor(capacity, FanOut(m)).
-func (c Config) ChainsInFlight() int {
-	if c.Budget == BudgetAdaptive {
-		return c.wave()
-	}
-	return max(c.Samples, c.SelectSamples+25)
-}
-
 // stageTokens returns the max_tokens of a stage: its cap, never above
 // MaxTokens. The path stages ask for MaxPathTokens+1: a longer path is
 // dropped anyway, and a runaway one stops early.

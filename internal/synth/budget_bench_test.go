@@ -190,7 +190,7 @@ func BenchmarkBudget(b *testing.B) {
 			start := time.Now()
 			man, err := Run(context.Background(), Options{
 				Method: m, Examples: seq(exs), Prompts: p, OutDir: b.TempDir(),
-				InFlight:  InFlightFor(concurrency, cfg.ChainsInFlight()),
+				InFlight:  InFlightFor(concurrency, method.FanOut(m)),
 				OnWritten: func(o method.Outcome, _ Counts) { rows[budget][probOf[o.Example.ID]].add(o) },
 			})
 			wall := time.Since(start)
