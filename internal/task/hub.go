@@ -63,8 +63,6 @@ type Hub struct {
 	// offlineVar names the variable that set offline mode.
 	offlineVar string
 	client     *http.Client
-	// env is the environment to read (nil: secret.ReadEnv(nil)).
-	env *secret.Env
 	// symlink makes the snapshot links (os.Symlink; tests make it fail).
 	symlink func(oldname, newname string) error
 }
@@ -80,10 +78,6 @@ func WithEndpoint(u string) HubOption { return func(h *Hub) { h.endpoint = strin
 func WithToken(t string) HubOption {
 	return func(h *Hub) { h.token, h.tokenFrom = secret.CleanToken(t), "the token option" }
 }
-
-// WithEnv sets the environment the Hub reads its variables from (by
-// default secret.ReadEnv(nil)).
-func WithEnv(env secret.Env) HubOption { return func(h *Hub) { h.env = &env } }
 
 // WithCacheDir sets the download cache folder, overriding the environment.
 func WithCacheDir(dir string) HubOption { return func(h *Hub) { h.cacheDir = dir } }
@@ -180,9 +174,8 @@ func hubToken(env secret.Env) (token, from string, err error) {
 	return "", "", nil
 }
 
-// NewHub returns a Hub configured from the environment (secret.ReadEnv,
-// unless WithEnv gives one) the way the Python huggingface_hub library
-// reads it: HF_ENDPOINT (a mirror); the token from HF_TOKEN,
+// NewHub returns a Hub configured from the environment (secret.ReadEnv)
+// the way the Python huggingface_hub library reads it: HF_ENDPOINT (a mirror); the token from HF_TOKEN,
 // HUGGING_FACE_HUB_TOKEN or the token file; offline mode from
 // HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE or HF_DATASETS_OFFLINE; and the
 // cache HubCacheDir. Options override the environment.
@@ -195,9 +188,6 @@ func NewHub(opts ...HubOption) (*Hub, error) {
 		o(h)
 	}
 	env := secret.ReadEnv(nil)
-	if h.env != nil {
-		env = *h.env
-	}
 	if h.endpoint == "" {
 		h.endpoint = cmp.Or(env.HF.Endpoint, DefaultHubEndpoint)
 	}
