@@ -66,8 +66,8 @@ type Options struct {
 	Mode string
 	// Samples is K of maj@K; ignored for Greedy.
 	Samples int
-	// Temperature is the sampling temperature of Majority (Greedy always
-	// uses 0). Zero means DefaultTemperature.
+	// Temperature is the sampling temperature of Majority, taken as given
+	// (DefaultOptions sets DefaultTemperature); Greedy always uses 0.
 	Temperature float64
 	// TopP is sent with every request; zero means 1.
 	TopP float64
@@ -139,9 +139,6 @@ func (o Options) withDefaults() (Options, error) {
 	case Majority:
 		if o.Samples < 1 {
 			return o, fmt.Errorf("eval: mode %q needs samples >= 1, got %d", Majority, o.Samples)
-		}
-		if o.Temperature == 0 {
-			o.Temperature = DefaultTemperature
 		}
 		if o.Temperature < 0 || o.Temperature > 2 {
 			return o, fmt.Errorf("eval: temperature %g out of range [0, 2]", o.Temperature)

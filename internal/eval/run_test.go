@@ -153,7 +153,7 @@ func TestRunMajority(t *testing.T) {
 	dir := t.TempDir()
 	res, err := Run(context.Background(), Options{
 		Model: "m", Completer: model, Prompt: plainPrompt, Sources: []Source{src},
-		OutDir: dir, Mode: Majority, Samples: 5, Seed: 7,
+		OutDir: dir, Mode: Majority, Samples: 5, Seed: 7, Temperature: DefaultTemperature,
 	})
 	if err != nil {
 		t.Fatal(err)

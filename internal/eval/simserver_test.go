@@ -125,7 +125,7 @@ func TestMajorityAgainstSimulatedModel(t *testing.T) {
 	dir := t.TempDir()
 	res, err := Run(context.Background(), Options{
 		Model: srv.Model(), Completer: client, Prompt: embeddedPrompts(t), OutDir: dir,
-		Mode: Majority, Samples: k, Seed: 1,
+		Mode: Majority, Samples: k, Seed: 1, Temperature: DefaultTemperature,
 		Sources: []Source{{Name: "gsm8k", Group: task.InDomain, Examples: examples(exs...)}},
 	})
 	if err != nil {
@@ -190,7 +190,7 @@ func TestResumeThroughStore(t *testing.T) {
 	opts := func(dir string) Options {
 		return Options{
 			Model: srv.Model(), Completer: cached, Prompt: embeddedPrompts(t), OutDir: dir,
-			Mode: Majority, Samples: 3, Concurrency: workers,
+			Mode: Majority, Samples: 3, Concurrency: workers, Temperature: DefaultTemperature,
 			Sources: []Source{{Name: "gsm8k", Group: task.InDomain, Examples: examples(exs...)}},
 		}
 	}
