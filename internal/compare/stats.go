@@ -6,11 +6,9 @@ package compare
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -130,24 +128,17 @@ func Load(ctx context.Context, dir string) (*Stats, error) {
 
 // readManifest fills s.Budget and s.Cost from dir's manifest.json, if any.
 func readManifest(dir string, s *Stats) error {
-	path := filepath.Join(dir, rundir.ManifestFile)
-	data, err := os.ReadFile(path)
+	m, err := synth.ReadManifest(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	var m struct {
-		Config struct {
-			Budget string `json:"budget"`
-		} `json:"config"`
-		Cost *synth.Cost `json:"cost"`
+	s.Budget = m.Config.Budget
+	if m.HasCost() {
+		s.Cost = &m.Cost
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	s.Budget, s.Cost = m.Config.Budget, m.Cost
 	return nil
 }
 

@@ -2,7 +2,6 @@ package hubpush
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -71,9 +70,9 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var man synth.Manifest
-	if err := json.Unmarshal(rawMan, &man); err != nil {
-		return nil, fmt.Errorf("%s: %w", manPath, err)
+	man, err := synth.ParseManifest(manPath, rawMan)
+	if err != nil {
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "regenesis-push-")
 	if err != nil {
@@ -103,7 +102,7 @@ func Push(ctx context.Context, o Options) (*Result, error) {
 	if o.Sources != nil {
 		sources = o.Sources(strings.Split(man.Task, ","))
 	}
-	card, err := renderCard(cardInput{Repo: o.Repo, Manifest: &man, Sources: sources, DataPath: dataPath, Format: o.Format, Rows: sum.Examples})
+	card, err := renderCard(cardInput{Repo: o.Repo, Manifest: man, Sources: sources, DataPath: dataPath, Format: o.Format, Rows: sum.Examples})
 	if err != nil {
 		return nil, err
 	}

@@ -203,11 +203,11 @@ func loadPart(kind, dir string) (*part, error) {
 			done := countLines(filepath.Join(dir, rundir.IndexFile+rundir.PartialSuffix))
 			return nil, fmt.Errorf("%s is incomplete: no %s (its run did not finish; %d of its questions were written); run the same synthesize command again to resume it", dir, rundir.ManifestFile, done)
 		}
-		var m synth.Manifest
-		if err := readJSON(filepath.Join(dir, rundir.ManifestFile), &m); err != nil {
-			return nil, err
+		m, err := synth.ReadManifest(dir)
+		if err != nil {
+			return nil, fmt.Errorf("merge: %w", err)
 		}
-		p.synth = &m
+		p.synth = m
 		if m.Shard != nil {
 			p.info = *m.Shard
 		} else {

@@ -2,10 +2,8 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -68,20 +66,14 @@ func (c *Comparison) AttachSynthesis(synthDirs map[string]string) error {
 			return fmt.Errorf("report: --synth %s=%s: no row labelled %q (rows: %s)", label, dir, label, strings.Join(labels, ", "))
 		}
 		path := filepath.Join(dir, rundir.ManifestFile)
-		data, err := os.ReadFile(path)
+		m, err := synth.ReadManifest(dir)
 		if err != nil {
 			return fmt.Errorf("report: synthesis cost of %s: %w", label, err)
 		}
-		var m struct {
-			Cost *synth.Cost `json:"cost"`
-		}
-		if err := json.Unmarshal(data, &m); err != nil {
-			return fmt.Errorf("report: %s: %w", path, err)
-		}
-		if m.Cost == nil {
+		if !m.HasCost() {
 			return fmt.Errorf("report: %s has no cost section (written before costs were recorded; re-run synthesize to replay it)", path)
 		}
-		c.Rows[i].Synth = m.Cost
+		c.Rows[i].Synth = &m.Cost
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -338,19 +337,14 @@ func chainFor(c method.Candidate, maxText int) chainDetail {
 // readManifest reads dir/manifest.json; a directory without one has nil.
 // Fields added by later versions are ignored; missing ones stay zero.
 func readManifest(dir string) (*synth.Manifest, error) {
-	path := filepath.Join(dir, rundir.ManifestFile)
-	b, err := os.ReadFile(path)
+	m, err := synth.ReadManifest(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	var m synth.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("report: %s: %w", path, err)
-	}
-	return &m, nil
+	return m, nil
 }
 
 // promptReader yields, for each question in candidates order, the user turn of

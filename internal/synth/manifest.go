@@ -42,6 +42,9 @@ type Manifest struct {
 	Shard *shard.Info `json:"shard,omitempty"`
 	// Run holds what changes from run to run: timing and usage.
 	Run RunInfo `json:"run"`
+
+	// hasCost is set by Run and ParseManifest (see HasCost).
+	hasCost bool
 }
 
 // Counts sums a run's outcomes.

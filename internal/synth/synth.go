@@ -166,6 +166,7 @@ func Run(ctx context.Context, opt Options) (*Manifest, error) {
 	if opt.Pricing != nil {
 		m.Cost.Money = opt.Pricing.MoneyFor(m.Cost.PromptTokens, m.Cost.CompletionTokens, m.Counts.Questions, m.Counts.Kept)
 	}
+	m.hasCost = true
 	if err := WriteManifest(opt.OutDir, &m); err != nil {
 		return nil, err
 	}

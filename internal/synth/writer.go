@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/regenesis-ai/regenesis/internal/fileio"
@@ -128,3 +129,36 @@ func WriteManifest(dir string, m *Manifest) error {
 	}
 	return nil
 }
+
+// ReadManifest reads dir/manifest.json, the one reader of the file: fields
+// added by later versions are ignored, missing ones stay zero. A missing
+// file is an error wrapping fs.ErrNotExist.
+func ReadManifest(dir string) (*Manifest, error) {
+	path := filepath.Join(dir, rundir.ManifestFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseManifest(path, b)
+}
+
+// ParseManifest decodes the bytes of a manifest.json read from path (named
+// in errors).
+func ParseManifest(path string, b []byte) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var sections struct {
+		Cost json.RawMessage `json:"cost"`
+	}
+	if err := json.Unmarshal(b, &sections); err == nil {
+		m.hasCost = len(sections.Cost) > 0 && string(sections.Cost) != "null"
+	}
+	return &m, nil
+}
+
+// HasCost reports whether the manifest has its cost section: one written
+// before costs were recorded has none (Cost is then zero). A manifest Run
+// returns always has one.
+func (m *Manifest) HasCost() bool { return m.hasCost }
