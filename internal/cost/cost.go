@@ -289,7 +289,8 @@ type Money struct {
 }
 
 // MoneyFor prices a run's tokens and divides the total by its questions
-// and kept paths (kept < 0: not a synthesis run, no per-path figure).
+// and kept paths (with no kept path, as in an evaluation, there is no
+// per-path figure).
 func (p Pricing) MoneyFor(prompt, completion int64, questions, kept int) *Money {
 	m := &Money{Currency: "USD", Pricing: p}
 	total, ok := p.Dollars(prompt, completion)

@@ -127,7 +127,7 @@ func (r *Results) Add(p *Prediction) error {
 func (r *Results) Finish() {
 	r.finish()
 	if r.Money != nil {
-		r.Money = r.Money.Pricing.MoneyFor(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.questions(), -1)
+		r.Money = r.Money.Pricing.MoneyFor(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.questions(), 0)
 	}
 }
 

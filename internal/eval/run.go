@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 	res.finish()
 	res.WallSeconds = time.Since(start).Seconds()
 	if o.Pricing != nil {
-		res.Money = o.Pricing.MoneyFor(res.Usage.PromptTokens, res.Usage.CompletionTokens, res.questions(), -1)
+		res.Money = o.Pricing.MoneyFor(res.Usage.PromptTokens, res.Usage.CompletionTokens, res.questions(), 0)
 	}
 	// Both files are complete on disk before either is renamed, so only a
 	// crash between the two renames can pair new predictions with the old
