@@ -69,7 +69,6 @@ func Create(path string, opts ...Option) (*File, error) {
 // Path is the target path the file is committed to.
 func (f *File) Path() string { return f.path }
 
-
 // Write writes to the buffered temporary file.
 func (f *File) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
