@@ -146,14 +146,17 @@ func ReadManifest(dir string) (*Manifest, error) {
 // in errors).
 func ParseManifest(path string, b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	// The outer cost field shadows Manifest's, so that a missing section
+	// stays nil: one pass tells it apart from a zero cost.
+	aux := struct {
+		*Manifest
+		Cost *Cost `json:"cost"`
+	}{Manifest: &m}
+	if err := json.Unmarshal(b, &aux); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var sections struct {
-		Cost json.RawMessage `json:"cost"`
-	}
-	if err := json.Unmarshal(b, &sections); err == nil {
-		m.hasCost = len(sections.Cost) > 0 && string(sections.Cost) != "null"
+	if aux.Cost != nil {
+		m.Cost, m.hasCost = *aux.Cost, true
 	}
 	return &m, nil
 }
