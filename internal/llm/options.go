@@ -90,14 +90,13 @@ type Options struct {
 // of failures on every server. Set BaseURLs (and what else differs) on it.
 func DefaultOptions() Options {
 	return Options{
-		Concurrency:  DefaultConcurrency,
-		Timeout:      DefaultTimeout,
-		MaxRetries:   DefaultMaxRetries,
-		BackoffBase:  DefaultBackoffBase,
-		BackoffMax:   DefaultBackoffMax,
-		RestFor:      DefaultRestFor,
-		GiveUpAfter:  DefaultGiveUpAfter,
-		ProbeTimeout: DefaultProbeTimeout,
+		Concurrency: DefaultConcurrency,
+		Timeout:     DefaultTimeout,
+		MaxRetries:  DefaultMaxRetries,
+		BackoffBase: DefaultBackoffBase,
+		BackoffMax:  DefaultBackoffMax,
+		RestFor:     DefaultRestFor,
+		GiveUpAfter: DefaultGiveUpAfter,
 	}
 }
 

@@ -46,6 +46,11 @@ func TestOptionsAsGiven(t *testing.T) {
 	if _, ok := newTestClient(t, Options{BaseURLs: []string{"http://h"}}).giveUpAt(); ok {
 		t.Error("a zero GiveUpAfter gives up")
 	}
+	short := DefaultOptions()
+	short.Timeout = 5 * time.Second
+	if o, err := short.withDefaults(); err != nil || o.ProbeTimeout != 5*time.Second {
+		t.Errorf("probe timeout %v, %v; want the shorter request timeout, 5s", o.ProbeTimeout, err)
+	}
 	for _, bad := range []Options{{MaxRetries: -1}, {GiveUpAfter: -time.Second}} {
 		bad.BaseURLs = []string{"http://h"}
 		if _, err := NewClient(bad); err == nil || !strings.Contains(err.Error(), "negative") {

@@ -14,7 +14,7 @@ const (
 	EnvHFToken = "HF_TOKEN"
 )
 
-// Env is what the program takes from its environment. It is read once, in
+// Env is what the program takes from its environment. It is read in this
 // one place, so that every credential in it is known to the Redactor and
 // no other package calls os.Getenv.
 type Env struct {
